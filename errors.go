@@ -1,0 +1,22 @@
+// Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
+
+package flock
+
+import "errors"
+
+// ErrLocked is what [Lock.TryLock] and [Lock.TryRLock] return, wrapped in an
+// [*fs.PathError] that names the lock file, when another holder has the lock:
+// another process, another [Lock] on the same file, or another goroutine
+// using the same [Lock]. It is the Go counterpart of EWOULDBLOCK from
+// flock(LOCK_NB) and of Python's BlockingIOError. Test for it with
+// errors.Is(err, flock.ErrLocked).
+var ErrLocked = errors.New("lock is held elsewhere")
+
+// ErrNotLocked is what [Lock.Unlock] returns, wrapped in an [*fs.PathError],
+// when the [Lock] does not hold the lock. Nothing is released in that case.
+var ErrNotLocked = errors.New("not locked")
+
+// errNotLockable is the cause when New is given a path that names a FIFO or a
+// socket: opening a FIFO for reading can block forever, and neither is a lock
+// file anyone meant to use.
+var errNotLockable = errors.New("not a regular file, directory or device")

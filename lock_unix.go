@@ -1,0 +1,109 @@
+// Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
+
+//go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd
+
+package flock
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// openLockFile opens path read-only, creating it unless told not to.
+// O_NONBLOCK keeps the open of a FIFO from waiting for a writer, so that it
+// can be refused; it changes nothing for regular files and directories.
+func openLockFile(path string, o *options) (*os.File, error) {
+	if path == "" {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrInvalid}
+	}
+	flag := os.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
+	if !o.noCreate {
+		flag |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flag, o.perm)
+	if err != nil && !o.noCreate && errors.Is(err, unix.EISDIR) {
+		// A directory: open(2) refuses O_CREAT on one. Lock it as it is.
+		f, err = os.OpenFile(path, flag&^os.O_CREATE, 0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode()&(fs.ModeNamedPipe|fs.ModeSocket) != 0 {
+		err = &fs.PathError{Op: "open", Path: path, Err: errNotLockable}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// descriptor returns f's descriptor without putting f in blocking mode, as
+// f.Fd would.
+func descriptor(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return -1, err
+	}
+	return fd, nil
+}
+
+func how(m mode) int {
+	if m == shared {
+		return unix.LOCK_SH
+	}
+	return unix.LOCK_EX
+}
+
+// tryLockFd takes the lock without waiting; it returns ErrLocked when someone
+// else holds it.
+func tryLockFd(fd int, m mode) error {
+	err := ignoringEINTR(func() error { return unix.Flock(fd, how(m)|unix.LOCK_NB) })
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return ErrLocked
+	}
+	return err
+}
+
+// lockFd waits in the kernel until fd's description holds the lock.
+func lockFd(fd int, m mode) error {
+	return ignoringEINTR(func() error { return unix.Flock(fd, how(m)) })
+}
+
+func unlockFd(fd int) error {
+	return ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_UN) })
+}
+
+// dupFd returns a close-on-exec duplicate of fd: a second descriptor of the
+// same open file description, which a waiter can block on and give up
+// without touching the caller's descriptor.
+func dupFd(fd int) (int, error) {
+	var nfd int
+	err := ignoringEINTR(func() (err error) {
+		nfd, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+		return err
+	})
+	return nfd, err
+}
+
+// ignoringEINTR retries fn while it fails with EINTR. The Go runtime installs
+// its signal handlers with SA_RESTART, but some kernels still return EINTR
+// from these calls; os/file_posix.go retries for the same reason.
+func ignoringEINTR(fn func() error) error {
+	for {
+		err := fn()
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func closeFd(fd int) { unix.Close(fd) }
