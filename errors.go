@@ -20,3 +20,8 @@ var ErrNotLocked = errors.New("not locked")
 // socket: opening a FIFO for reading can block forever, and neither is a lock
 // file anyone meant to use.
 var errNotLockable = errors.New("not a regular file, directory or device")
+
+// errNilContext is the cause when LockContext or RLockContext is given a nil
+// context: an error a program can report, where the standard library would
+// panic.
+var errNilContext = errors.New("nil Context")

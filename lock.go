@@ -142,21 +142,21 @@ func (l *Lock) Path() string {
 // Use TryLock to decide whether to proceed, not to poll for the lock in a
 // loop: [Lock.LockContext] waits in the kernel and is woken the moment the
 // lock is free.
-func (l *Lock) TryLock() error { return l.acquire(nil, exclusive, "trylock", true) }
+func (l *Lock) TryLock() error { return l.acquire(context.Background(), exclusive, "trylock", true) }
 
 // TryRLock is like [Lock.TryLock] for the shared lock, which any number of
 // holders may have at once, but not while anyone holds the exclusive lock.
-func (l *Lock) TryRLock() error { return l.acquire(nil, shared, "tryrlock", true) }
+func (l *Lock) TryRLock() error { return l.acquire(context.Background(), shared, "tryrlock", true) }
 
 // Lock blocks until it holds the exclusive lock. It returns an error only if
 // the lock cannot be taken at all (the Lock is closed, or the system call
 // fails); the lock is not held then.
-func (l *Lock) Lock() error { return l.acquire(nil, exclusive, "lock", false) }
+func (l *Lock) Lock() error { return l.acquire(context.Background(), exclusive, "lock", false) }
 
 // RLock blocks until it holds the shared lock. An RLock that waits keeps
 // later RLock calls of the same Lock waiting too, so that a waiting Lock is
 // not starved by a stream of readers.
-func (l *Lock) RLock() error { return l.acquire(nil, shared, "rlock", false) }
+func (l *Lock) RLock() error { return l.acquire(context.Background(), shared, "rlock", false) }
 
 // LockContext blocks until it holds the exclusive lock or ctx is done. If ctx
 // ends first it returns ctx.Err() and does not hold the lock; if ctx is
@@ -246,19 +246,21 @@ func (l *Lock) Close() error {
 	return nil
 }
 
-// acquire is every locking method. ctx is nil for the calls that take no
-// context; try reports whether to fail with ErrLocked instead of waiting.
+// acquire is every locking method; try reports whether to fail with
+// ErrLocked instead of waiting. From here on, a nil ctx stands for a
+// context that can never end: a plain blocking wait.
 func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 	if l == nil {
 		return &fs.PathError{Op: op, Path: "", Err: fs.ErrInvalid}
 	}
-	if ctx != nil {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if ctx.Done() == nil {
-			ctx = nil // can never end: a plain blocking wait
-		}
+	if ctx == nil {
+		return l.error(op, errNilContext)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctx.Done() == nil {
+		ctx = nil
 	}
 	l.mu.Lock()
 	if l.closed {

@@ -316,6 +316,16 @@ func TestNilLockReportsInvalid(t *testing.T) {
 	assert.ErrorIs(t, l.Close(), fs.ErrInvalid)
 }
 
+func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	l := mustNew(t, path)
+	//lint:ignore SA1012 a nil context is the bad input under test
+	err := l.LockContext(nil)
+	assert.EqualError(t, err, "lock "+path+": nil Context")
+	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
+}
+
 // Semantics 5: LockContext.
 
 func TestLockContextReturnsDeadlineAndHoldsNothing(t *testing.T) {

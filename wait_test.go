@@ -1,0 +1,178 @@
+// Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
+
+//go:build linux
+
+package flock_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lockwise/flock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// resources is what a wait could leak.
+type resources struct{ goroutines, threads, fds int }
+
+func measure(t *testing.T) resources {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	threads := 0
+	for _, line := range strings.Split(string(status), "\n") {
+		if n, ok := strings.CutPrefix(line, "Threads:"); ok {
+			threads, err = strconv.Atoi(strings.TrimSpace(n))
+			require.NoError(t, err)
+		}
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return resources{runtime.NumGoroutine(), threads, len(fds)}
+}
+
+// settle waits for goroutines that are on their way out to finish, then
+// measures. It never fails by itself: it gives the caller the last reading.
+func settle(t *testing.T, want resources) resources {
+	t.Helper()
+	got := measure(t)
+	for i := 0; i < 100 && got.goroutines > want.goroutines; i++ {
+		time.Sleep(10 * time.Millisecond)
+		got = measure(t)
+	}
+	return got
+}
+
+// Not parallel: it counts the process's goroutines, threads and descriptors.
+func TestThousandWaitersUseConstantThreadsAndDescriptors(t *testing.T) {
+	path := lockPath(t)
+	h := mustHold(t, "lock", path)
+	var blocked atomic.Int32
+	l := mustNew(t, path, flock.WithWaitHook(func(string) { blocked.Add(1) }))
+	base := measure(t)
+
+	const waiters = 1000
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, waiters)
+	for range waiters {
+		go func() { errs <- l.LockContext(ctx) }()
+	}
+	for blocked.Load() < waiters {
+		time.Sleep(time.Millisecond)
+	}
+	during := measure(t)
+	t.Logf("before: %+v; with %d waiters: %+v", base, waiters, during)
+	// One goroutine waits in the kernel, on one duplicated descriptor and
+	// one thread; the rest queue in Go.
+	assert.LessOrEqual(t, during.fds-base.fds, 2, "descriptors added by %d waiters", waiters)
+	assert.LessOrEqual(t, during.threads-base.threads, 3, "threads added by %d waiters", waiters)
+
+	cancel()
+	for range waiters {
+		assert.ErrorIs(t, <-errs, context.Canceled)
+	}
+	h.exit()
+	require.NoError(t, l.TryLock(), "no waiter may hold the lock after all were cancelled")
+}
+
+// Not parallel: it counts the process's goroutines, threads and descriptors.
+func TestCancelledWaitsLeaveNothingBehind(t *testing.T) {
+	path := lockPath(t)
+	h := mustHold(t, "lock", path)
+	// The hook runs just before a wait blocks; cancelling from there
+	// races the cancellation against the waiter entering flock(2).
+	var cancelInHook atomic.Pointer[context.CancelFunc]
+	l := mustNew(t, path, flock.WithWaitHook(func(string) {
+		if c := cancelInHook.Load(); c != nil {
+			(*c)()
+		}
+	}))
+	cancelledWaits := func(n, workers int) {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range n / workers {
+					ctx, cancel := context.WithCancel(context.Background())
+					switch (i + w) % 3 {
+					case 0: // cancelled as the wait starts
+						if workers == 1 {
+							cancelInHook.Store(&cancel)
+						} else {
+							cancel()
+						}
+					case 1: // cancelled soon, from another goroutine
+						time.AfterFunc(time.Duration(rand.N(200))*time.Microsecond, cancel)
+					case 2: // a deadline
+						ctx, cancel = context.WithTimeout(ctx, time.Duration(rand.N(200))*time.Microsecond)
+					}
+					err := l.LockContext(ctx)
+					cancelInHook.Store(nil)
+					cancel()
+					if err == nil {
+						t.Errorf("wait %d got the lock that another process holds", i)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+
+	cancelledWaits(300, 1) // warm up: the dummy file, the runtime's threads
+	base := settle(t, measure(t))
+	cancelledWaits(5000, 1)
+	cancelledWaits(5000, 4)
+	after := settle(t, base)
+	t.Logf("after warm-up: %+v; after 10,000 cancelled waits: %+v", base, after)
+	assert.Equal(t, base.goroutines, after.goroutines, "goroutines")
+	assert.Equal(t, base.fds, after.fds, "descriptors")
+	// The runtime keeps idle threads for reuse and may start one more
+	// when a waiter blocks in a system call, but a leak would be thousands.
+	assert.LessOrEqual(t, after.threads, base.threads+2, "threads")
+
+	assert.Equal(t, "busy", probe(t, "trylock", path), "the holder still holds")
+	h.exit()
+	assert.Equal(t, "locked", probe(t, "trylock", path), "no cancelled wait left a lock behind")
+}
+
+// Four processes take turns at a read-modify-write through LockContext. None
+// may lose an update, and none may be starved below half its fair share.
+// Not parallel: the kernel wakes waiters in the order the scheduler runs
+// them, and other tests' load would skew that.
+func TestProcessesShareFairlyWithoutLostUpdates(t *testing.T) {
+	path := lockPath(t)
+	const procs = 4
+	helpers := make([]*helper, procs)
+	for i := range helpers {
+		h, line := startHelper(t, "count", path, "FLOCK_SECONDS=2")
+		require.Equal(t, "ready", line)
+		helpers[i] = h
+	}
+	for _, h := range helpers {
+		h.send("go")
+	}
+	total, least := 0, int(^uint(0)>>1)
+	for _, h := range helpers {
+		n, err := strconv.Atoi(h.readLine())
+		require.NoError(t, err)
+		h.exit()
+		total += n
+		least = min(least, n)
+	}
+	b, err := os.ReadFile(path + ".count")
+	require.NoError(t, err)
+	t.Logf("%d increments by %d processes, the least by one process %d (fair share %d)", total, procs, least, total/procs)
+	assert.Equal(t, strconv.Itoa(total), string(b), "the counter must hold every increment")
+	assert.GreaterOrEqual(t, least, total/procs/2, "a process got less than half its fair share")
+}
