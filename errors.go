@@ -25,3 +25,6 @@ var errNotLockable = errors.New("not a regular file, directory or device")
 // context: an error a program can report, where the standard library would
 // panic.
 var errNilContext = errors.New("nil Context")
+
+// errSymlink is the cause when WithoutSymlinks refuses a path.
+var errSymlink = errors.New("is a symbolic link, which WithoutSymlinks refuses")

@@ -35,12 +35,21 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// helperRoles maps a role to the function a helper process runs, given the
+// last command-line argument (a lock path); test files add their own roles
+// in init functions.
+var helperRoles = map[string]func(path string) int{
+	"lock":     func(p string) int { return holdHelper("lock", p) },
+	"rlock":    func(p string) int { return holdHelper("rlock", p) },
+	"trylock":  func(p string) int { return holdHelper("trylock", p) },
+	"tryrlock": func(p string) int { return holdHelper("tryrlock", p) },
+	"lockctx":  func(p string) int { return holdHelper("lockctx", p) },
+	"count":    countHelper,
+}
+
 func runHelper(role, path string) int {
-	switch role {
-	case "lock", "rlock", "trylock", "tryrlock", "lockctx":
-		return holdHelper(role, path)
-	case "count":
-		return countHelper(path)
+	if run, ok := helperRoles[role]; ok {
+		return run(path)
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper role", role)
 	return 2

@@ -45,6 +45,7 @@ import (
 // of being released silently by a finalizer.
 type Lock struct {
 	path   string
+	opts   options
 	onWait func(path string)
 
 	// mu guards the fields below. It is held across flock calls that cannot
@@ -123,7 +124,7 @@ func newLock(f *os.File, path string, o *options) (*Lock, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return &Lock{path: path, onWait: o.onWait, f: f, fd: fd}, nil
+	return &Lock{path: path, opts: *o, onWait: o.onWait, f: f, fd: fd}, nil
 }
 
 // Path returns the path of the lock file, as given to [New] or as the name of
@@ -192,7 +193,7 @@ func (l *Lock) Unlock() error {
 		l.readers--
 		return nil
 	}
-	err := unlockFd(l.fd)
+	err := l.release(false)
 	l.setHeld(unlocked)
 	l.grantNext()
 	if err != nil {
@@ -232,8 +233,8 @@ func (l *Lock) Close() error {
 		l.mu.Lock()
 	}
 	var err error
-	if l.held != unlocked {
-		err = unlockFd(l.fd)
+	if l.held != unlocked || l.opts.removeOnClose {
+		err = l.release(true)
 		l.setHeld(unlocked)
 	}
 	if cerr := l.f.Close(); err == nil {
@@ -281,11 +282,13 @@ func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 		l.mu.Unlock()
 		return l.error(op, ErrLocked)
 	}
+	hook := true
 
 	q := &queued{mode: m, ready: make(chan struct{})}
 	l.queue = append(l.queue, q)
 	l.mu.Unlock()
 	if l.onWait != nil {
+		hook = false
 		l.onWait(l.path)
 	}
 	var done <-chan struct{}
@@ -314,53 +317,74 @@ func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 		return nil
 	}
 	l.mu.Lock()
-	return l.acquireInKernel(ctx, m, op, false, false)
+	return l.acquireInKernel(ctx, m, op, false, hook)
 }
 
 // acquireInKernel takes the kernel lock for the goroutine that has the turn.
-// It is called with l.mu held and returns with it released. firstWait
-// reports whether the wait hook has yet to be called.
-func (l *Lock) acquireInKernel(ctx context.Context, m mode, op string, try, firstWait bool) error {
-	if l.closed {
+// It is called with l.mu held and returns with it released. hook reports
+// whether the wait hook has yet to be called.
+func (l *Lock) acquireInKernel(ctx context.Context, m mode, op string, try, hook bool) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = l.takeKernelLock(ctx, m, try, &hook); err != nil {
+			break
+		}
+		if err = l.checkAcquired(m); err != errReplaced {
+			break
+		}
+		if attempt == maxReopens {
+			err = errKeepsBeingReplaced
+			break
+		}
+	}
+	if err != nil {
 		l.turn = false
+		if !l.closed {
+			l.grantNext()
+		}
 		l.mu.Unlock()
-		return l.error(op, fs.ErrClosed)
+		if ctx != nil && err == ctx.Err() {
+			return err
+		}
+		return l.error(op, err)
+	}
+	l.setHeld(m)
+	l.mu.Unlock()
+	return nil
+}
+
+// takeKernelLock takes the kernel lock on l.fd, waiting if it must and try is
+// false. It is called with l.mu held and returns with it held, but releases
+// it while waiting. On failure the lock is not held.
+func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool) error {
+	if l.closed {
+		return fs.ErrClosed
 	}
 	err := tryLockFd(l.fd, m)
-	if err == nil {
-		l.setHeld(m)
-		l.mu.Unlock()
-		return nil
+	if err == ErrLocked && try {
+		return l.heldElsewhere()
 	}
-	if err != ErrLocked || try {
-		l.turn = false
-		l.grantNext()
-		l.mu.Unlock()
-		return l.error(op, err)
+	if err != ErrLocked {
+		return err
 	}
 	w, err := newKernelWait(l.fd)
 	if err != nil {
-		l.turn = false
-		l.grantNext()
-		l.mu.Unlock()
-		return l.error(op, err)
+		return err
 	}
 	l.waiter = w
 	l.mu.Unlock()
-	if firstWait && l.onWait != nil {
+	if *hook && l.onWait != nil {
+		*hook = false
 		l.onWait(l.path)
 	}
 
 	err = w.wait(ctx, m)
 
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	defer close(w.settled)
 	l.waiter = nil
-	l.turn = false
 	if err == nil && !l.closed {
 		w.close()
-		l.setHeld(m)
 		return nil
 	}
 	// Cancelled, closed or failed. The kernel may have granted the lock at
@@ -369,18 +393,15 @@ func (l *Lock) acquireInKernel(ctx context.Context, m mode, op string, try, firs
 	// this releases nothing that belongs to anyone else.
 	if err == nil {
 		unlockFd(w.fd) // granted after Close: f may be gone, w.fd is not
+		err = fs.ErrClosed
 	} else if l.f != nil {
 		unlockFd(l.fd)
 	}
 	w.close()
 	if l.closed {
-		return l.error(op, fs.ErrClosed)
+		return fs.ErrClosed
 	}
-	l.grantNext()
-	if ctx != nil && err == ctx.Err() {
-		return err
-	}
-	return l.error(op, err)
+	return err
 }
 
 // setHeld records the kernel state of the description. Called with l.mu held.

@@ -44,3 +44,8 @@ func (*kernelWait) wait(context.Context, mode) error { return errors.ErrUnsuppor
 func (*kernelWait) cancel(error) bool { return true }
 
 func (*kernelWait) close() {}
+
+func writableDir(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}

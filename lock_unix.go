@@ -12,14 +12,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openLockFile opens path read-only, creating it unless told not to.
-// O_NONBLOCK keeps the open of a FIFO from waiting for a writer, so that it
-// can be refused; it changes nothing for regular files and directories.
+// openLockFile opens path read-only (read-write to record the holder),
+// creating it unless told not to. O_NONBLOCK keeps the open of a FIFO from
+// waiting for a writer, so that it can be refused; it changes nothing for
+// regular files and directories.
 func openLockFile(path string, o *options) (*os.File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrInvalid}
 	}
 	flag := os.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
+	if o.record {
+		flag = os.O_RDWR | unix.O_NONBLOCK | unix.O_NOCTTY
+	}
+	if o.noFollow {
+		flag |= unix.O_NOFOLLOW
+	}
 	if !o.noCreate {
 		flag |= os.O_CREATE
 	}
@@ -27,6 +34,9 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	if err != nil && !o.noCreate && errors.Is(err, unix.EISDIR) {
 		// A directory: open(2) refuses O_CREAT on one. Lock it as it is.
 		f, err = os.OpenFile(path, flag&^os.O_CREATE, 0)
+	}
+	if err != nil && o.noFollow && errors.Is(err, unix.ELOOP) {
+		err = &fs.PathError{Op: "open", Path: path, Err: errSymlink}
 	}
 	if err != nil {
 		return nil, err
@@ -107,3 +117,8 @@ func ignoringEINTR(fn func() error) error {
 }
 
 func closeFd(fd int) { unix.Close(fd) }
+
+// writableDir reports whether this process may create files in dir.
+func writableDir(dir string) bool {
+	return unix.Access(dir, unix.W_OK|unix.X_OK) == nil
+}

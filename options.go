@@ -8,9 +8,14 @@ import "io/fs"
 type Option func(*options)
 
 type options struct {
-	perm     fs.FileMode
-	noCreate bool
-	onWait   func(path string)
+	perm          fs.FileMode
+	noCreate      bool
+	noFollow      bool
+	record        bool // write the holder in the file; needs it open for writing
+	pathCheck     bool
+	removeOnClose bool
+	dir           string // for Guard
+	onWait        func(path string)
 }
 
 func defaultOptions() options {
@@ -40,4 +45,53 @@ func WithoutCreate() Option {
 // before the wait starts, so it must not block or call the same [Lock].
 func WithWaitHook(fn func(path string)) Option {
 	return func(o *options) { o.onWait = fn }
+}
+
+// WithoutSymlinks makes [New] refuse a path whose last element is a symbolic
+// link (O_NOFOLLOW). Use it for lock files in directories that other users
+// can write, such as /tmp, where a planted link could make the program create
+// or lock a file of the attacker's choosing. By default links are followed,
+// as util-linux flock(1) does.
+func WithoutSymlinks() Option {
+	return func(o *options) { o.noFollow = true }
+}
+
+// WithHolderRecord makes the Lock write who holds it into the lock file each
+// time it wins the exclusive lock: the process ID on the first line (so that
+// `kill $(head -1 FILE)` works), then the host name and the time. The file is
+// written only after the lock is won and emptied before it is released, so
+// a process that loses the race never disturbs the holder's record. It needs
+// a regular file that the process can write: the file is opened read-write.
+// When [Lock.TryLock] finds the lock held and the file names the holder, the
+// error carries it as a [*HeldError].
+func WithHolderRecord() Option {
+	return func(o *options) { o.record = true }
+}
+
+// WithPathCheck makes every acquisition check, once it holds the lock, that
+// the path still names the file it locked. A lock on a file that was removed
+// or replaced (by a cleaner, or by rename) excludes nobody, because the next
+// process opens the new file. If the check fails, the Lock reopens the path
+// and tries again, a bounded number of times. The check costs two stat calls
+// per acquisition.
+func WithPathCheck() Option {
+	return func(o *options) { o.pathCheck = true }
+}
+
+// WithRemoveOnClose makes [Lock.Close] remove the lock file, safely: only
+// while it holds the exclusive lock (it tries to take it without waiting if
+// it does not), and only if the path still names its file. Waiters blocked on
+// the removed file then find it gone and reopen the path. It implies
+// [WithPathCheck], and it is safe only if every process that locks the file
+// uses it too: a process that does not re-check the path can end up holding
+// a lock on the removed file while another holds the new one.
+func WithRemoveOnClose() Option {
+	return func(o *options) { o.removeOnClose, o.pathCheck = true, true }
+}
+
+// WithLockDir sets the directory in which [Guard] creates its lock file,
+// instead of the first writable one of $XDG_RUNTIME_DIR, /run/lock, /var/lock
+// and the temporary directory. Other functions ignore it.
+func WithLockDir(dir string) Option {
+	return func(o *options) { o.dir = dir }
 }
