@@ -80,13 +80,34 @@ func tryLockFd(fd int, m mode) error {
 	if errors.Is(err, unix.EWOULDBLOCK) {
 		return ErrLocked
 	}
-	return err
+	return explain(err)
 }
 
 // lockFd waits in the kernel until fd's description holds the lock.
 func lockFd(fd int, m mode) error {
-	return ignoringEINTR(func() error { return unix.Flock(fd, how(m)) })
+	return explain(ignoringEINTR(func() error { return unix.Flock(fd, how(m)) }))
 }
+
+// explain turns the errnos by which a file system says it cannot do flock
+// locks (NFS without a lock manager, some FUSE and network file systems) into
+// an error that says so, and leaves the others alone.
+func explain(err error) error {
+	// errors.ErrUnsupported matches ENOSYS, ENOTSUP and EOPNOTSUPP.
+	if errno, ok := err.(unix.Errno); ok && (errno == unix.ENOLCK || errno.Is(errors.ErrUnsupported)) {
+		return noFlockError{errno}
+	}
+	return err
+}
+
+// A noFlockError wraps the errno, so that errors.Is(err, unix.ENOLCK) and,
+// for ENOTSUP and ENOSYS, errors.Is(err, errors.ErrUnsupported) still hold.
+type noFlockError struct{ errno unix.Errno }
+
+func (e noFlockError) Error() string {
+	return "file system does not support flock locks: " + e.errno.Error()
+}
+
+func (e noFlockError) Unwrap() error { return e.errno }
 
 func unlockFd(fd int) error {
 	return ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_UN) })
