@@ -75,7 +75,8 @@ type config struct {
 	haveFd       bool // --fd was given
 	command      *string
 	commandFlag  string // how -c was spelled, for messages
-	path         string // the lock file; "" for the descriptor forms
+	path         string // the lock file, when haveFile
+	haveFile     bool
 	argv         []string
 }
 
@@ -173,7 +174,7 @@ func (a *app) applyOperands(cfg *config, operands []string) (code int, ok bool) 
 	}
 	switch {
 	case len(operands) >= 2:
-		cfg.path = operands[0]
+		cfg.path, cfg.haveFile = operands[0], true
 		if flag := operands[1]; flag == "-c" || flag == "--command" {
 			if len(operands) != 3 {
 				return a.usageError(flag + " requires exactly one command argument"), false

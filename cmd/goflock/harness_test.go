@@ -183,7 +183,7 @@ var (
 	durationRE = regexp.MustCompile(`took [0-9]+\.[0-9]{6} seconds`)
 	// bash's notices about background jobs that a signal killed name PIDs.
 	jobNoticeRE = regexp.MustCompile(`(?m)^.*bash: line [0-9]+: +[0-9]+ .*\n`)
-	prefixRE    = regexp.MustCompile(`(?m)(^|Try ')(go)?flock([: ])`)
+	prefixRE    = regexp.MustCompile(`(?m)(^|Try ')(go)?flock(: | --help| from)`)
 )
 
 // normalize makes the two tools' output comparable: their paths (which

@@ -75,7 +75,7 @@ func (a *app) lock(cfg *config, t *lockTarget, nonblocking bool) (code int, ok b
 // to report when it does not retry; as with flock(1), that is EISDIR when
 // the second open found a directory.
 func (a *app) reopenReadWrite(cfg *config, t *lockTarget, errno unix.Errno) (retry bool, code int, ok bool, _ unix.Errno) {
-	if t.access == unix.O_RDWR || cfg.mode == modeShared || t.path == "" {
+	if t.access == unix.O_RDWR || cfg.mode == modeShared || !t.opened {
 		return false, 0, true, errno
 	}
 	if err := unix.Access(t.path, unix.R_OK|unix.W_OK); err != nil {

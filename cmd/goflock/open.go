@@ -20,6 +20,7 @@ type lockTarget struct {
 	fd     int         // file's descriptor, or the number given
 	name   string      // how messages name it: the path or the number
 	path   string      // the path, when goflock opened the file itself
+	opened bool        // goflock opened path
 	access int         // O_RDONLY, O_WRONLY or O_RDWR
 	lock   *flock.Lock // the library's handle, once made
 }
@@ -27,7 +28,7 @@ type lockTarget struct {
 // openTarget opens the lock file, or checks the descriptor to lock. It
 // returns the exit code when that fails.
 func (a *app) openTarget(cfg *config) (t *lockTarget, code int, ok bool) {
-	if cfg.path == "" {
+	if !cfg.haveFile {
 		return descriptorTarget(cfg.fd), 0, true
 	}
 	access := unix.O_RDONLY
@@ -63,7 +64,8 @@ func (a *app) openLockFile(path string, access int) (t *lockTarget, code int, ok
 		}
 		return nil, exNoInput, false
 	}
-	return &lockTarget{file: os.NewFile(uintptr(fd), path), fd: fd, name: path, path: path, access: access}, 0, true
+	t = &lockTarget{file: os.NewFile(uintptr(fd), path), fd: fd, name: path, path: path, opened: true, access: access}
+	return t, 0, true
 }
 
 // openLockFile opens path the way flock(1) does, creating it with mode 0666
