@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
+//go:build linux && !flock_fcntl
 
 package flock
 
@@ -113,9 +113,9 @@ func (w *kernelWait) cancel(reason error) bool {
 func (w *kernelWait) close() { closeFd(w.fd) }
 
 var dummy struct {
-	once sync.Once
+	sync.Mutex
 	fd   int
-	err  error
+	made bool
 }
 
 // cancelTarget returns the process's dummy file for cancelled waits. It must
@@ -123,13 +123,36 @@ var dummy struct {
 // process could hold, and the cancelled wait would block on it. A memfd is
 // private; where memfd_create is refused, an unnamed temporary file is too.
 // Every cancelled wait locks the same open file description, which never
-// conflicts with itself.
+// conflicts with itself. A failure (say, EMFILE) is not remembered: the next
+// wait tries again.
 func cancelTarget() (int, error) {
-	dummy.once.Do(func() {
-		dummy.fd, dummy.err = unix.MemfdCreate("flock-cancel", unix.MFD_CLOEXEC)
-		if dummy.err != nil {
-			dummy.fd, dummy.err = unix.Open(os.TempDir(), unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	dummy.Lock()
+	defer dummy.Unlock()
+	if dummy.made {
+		return dummy.fd, nil
+	}
+	fd, err := unix.MemfdCreate("flock-cancel", unix.MFD_CLOEXEC)
+	if err == unix.ENOSYS || err == unix.EPERM || err == unix.EACCES {
+		fd, err = unix.Open(os.TempDir(), unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+		if err == unix.EOPNOTSUPP || err == unix.EISDIR || err == unix.EINVAL {
+			fd, err = unlinkedTempFile()
 		}
-	})
-	return dummy.fd, dummy.err
+	}
+	if err != nil {
+		return -1, err
+	}
+	dummy.fd, dummy.made = fd, true
+	return fd, nil
+}
+
+// unlinkedTempFile is the last resort for a private dummy file, where the
+// kernel refuses both memfd_create and O_TMPFILE.
+func unlinkedTempFile() (int, error) {
+	f, err := os.CreateTemp("", "flock-cancel")
+	if err != nil {
+		return -1, err
+	}
+	defer f.Close()
+	os.Remove(f.Name())
+	return dupFd(int(f.Fd()))
 }
