@@ -1,0 +1,125 @@
+// Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
+
+//go:build linux
+
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	gofrs "github.com/gofrs/flock"
+	"github.com/lockwise/flock"
+	"golang.org/x/sys/unix"
+)
+
+// gofrsRetry is the poll interval given to gofrs/flock's TryLockContext,
+// the only way it has to wait with a context.
+const gofrsRetry = time.Millisecond
+
+// A contender takes and releases the exclusive lock on one file the way a
+// program using one of the compared implementations would, waiting when the
+// lock is taken.
+type contender interface {
+	lock() error
+	unlock() error
+	close() error
+}
+
+// An impl is one of the compared ways to wait for a lock.
+type impl struct {
+	name string
+	// inKernel reports whether a waiter blocks in flock(2), where
+	// /proc/locks lists it, rather than polling.
+	inKernel bool
+	open     func(path string) (contender, error)
+}
+
+// waitImpls are compared in the handoff and throughput cases.
+var waitImpls = []impl{
+	{"raw", true, openRaw},
+	{"ours-LockContext", true, openOursContext},
+	{"ours-Lock", true, openOursLock},
+	{"gofrs-1ms", false, openGofrs},
+}
+
+func implByName(name string) (impl, error) {
+	for _, im := range waitImpls {
+		if im.name == name {
+			return im, nil
+		}
+	}
+	return impl{}, fmt.Errorf("unknown implementation %q", name)
+}
+
+// raw is a blocking flock(2) on a descriptor kept open.
+type raw struct{ f *os.File }
+
+func openRaw(path string) (contender, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	return raw{f}, err
+}
+
+func (r raw) lock() error   { return flockRetry(int(r.f.Fd()), unix.LOCK_EX) }
+func (r raw) unlock() error { return flockRetry(int(r.f.Fd()), unix.LOCK_UN) }
+func (r raw) close() error  { return r.f.Close() }
+
+// oursContext waits with LockContext on a context that can be cancelled
+// (and never is), so that the cancellable wait is what gets measured.
+type oursContext struct {
+	l      *flock.Lock
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func openOursContext(path string) (contender, error) {
+	l, err := flock.New(path)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &oursContext{l, ctx, cancel}, nil
+}
+
+func (o *oursContext) lock() error   { return o.l.LockContext(o.ctx) }
+func (o *oursContext) unlock() error { return o.l.Unlock() }
+func (o *oursContext) close() error  { o.cancel(); return o.l.Close() }
+
+// oursLock waits with Lock: a wait nothing can cancel.
+type oursLock struct{ l *flock.Lock }
+
+func openOursLock(path string) (contender, error) {
+	l, err := flock.New(path)
+	return oursLock{l}, err
+}
+
+func (o oursLock) lock() error   { return o.l.Lock() }
+func (o oursLock) unlock() error { return o.l.Unlock() }
+func (o oursLock) close() error  { return o.l.Close() }
+
+// gofrsPoll waits with gofrs/flock's TryLockContext, polling every
+// gofrsRetry, on a context that can be cancelled as ours is.
+type gofrsPoll struct {
+	f      *gofrs.Flock
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func openGofrs(path string) (contender, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &gofrsPoll{gofrs.New(path), ctx, cancel}, nil
+}
+
+func (g *gofrsPoll) lock() error {
+	ok, err := g.f.TryLockContext(g.ctx, gofrsRetry)
+	if err == nil && !ok {
+		err = errors.New("gofrs: TryLockContext returned false without an error")
+	}
+	return err
+}
+
+func (g *gofrsPoll) unlock() error { return g.f.Unlock() }
+func (g *gofrsPoll) close() error  { g.cancel(); return g.f.Close() }
