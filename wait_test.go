@@ -148,11 +148,38 @@ func TestCancelledWaitsLeaveNothingBehind(t *testing.T) {
 
 // Four processes take turns at a read-modify-write through LockContext. None
 // may lose an update, and none may be starved below half its fair share.
-// Not parallel: the kernel wakes waiters in the order the scheduler runs
-// them, and other tests' load would skew that.
+//
+// flock(2) wakes every waiter on release and the first to run wins, so a
+// releaser that comes straight back often barges ahead; raw flock(2) shows
+// the same spread under the same load. A loaded scheduler can starve one
+// process for a while by chance, but starvation by design (a slow poller,
+// say) shows on every try, so the share is measured up to three times and
+// must hold once. Every try must keep every update. Not parallel: other
+// tests' load skews the scheduler.
 func TestProcessesShareFairlyWithoutLostUpdates(t *testing.T) {
+	const procs, tries = 4, 3
+	for try := 1; ; try++ {
+		counts := contend(t, procs)
+		total, least := 0, counts[0]
+		for _, n := range counts {
+			total += n
+			least = min(least, n)
+		}
+		t.Logf("try %d: increments per process %v; the least %d, fair share %d", try, counts, least, total/procs)
+		if least >= total/procs/2 {
+			return
+		}
+		if try == tries {
+			t.Fatalf("in %d tries a process always got less than half its fair share", tries)
+		}
+	}
+}
+
+// contend runs procs processes that increment a counter under the lock for
+// two seconds, checks that no update was lost, and returns their counts.
+func contend(t *testing.T, procs int) []int {
+	t.Helper()
 	path := lockPath(t)
-	const procs = 4
 	helpers := make([]*helper, procs)
 	for i := range helpers {
 		h, line := startHelper(t, "count", path, "FLOCK_SECONDS=2")
@@ -162,17 +189,17 @@ func TestProcessesShareFairlyWithoutLostUpdates(t *testing.T) {
 	for _, h := range helpers {
 		h.send("go")
 	}
-	total, least := 0, int(^uint(0)>>1)
+	var counts []int
+	total := 0
 	for _, h := range helpers {
 		n, err := strconv.Atoi(h.readLine())
 		require.NoError(t, err)
 		h.exit()
+		counts = append(counts, n)
 		total += n
-		least = min(least, n)
 	}
 	b, err := os.ReadFile(path + ".count")
 	require.NoError(t, err)
-	t.Logf("%d increments by %d processes, the least by one process %d (fair share %d)", total, procs, least, total/procs)
-	assert.Equal(t, strconv.Itoa(total), string(b), "the counter must hold every increment")
-	assert.GreaterOrEqual(t, least, total/procs/2, "a process got less than half its fair share")
+	require.Equal(t, strconv.Itoa(total), string(b), "the counter must hold every increment")
+	return counts
 }
