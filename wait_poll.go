@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build darwin || dragonfly || freebsd || illumos || netbsd || openbsd
+//go:build (darwin || dragonfly || freebsd || illumos || netbsd || openbsd) && !flock_fcntl
 
 package flock
 
@@ -44,8 +44,14 @@ func newKernelWait(fd int) (*kernelWait, error) {
 func (w *kernelWait) wait(ctx context.Context, m mode) error {
 	if ctx == nil {
 		// Close cannot interrupt this wait; the acquirer releases the lock
-		// through w.fd if it is granted after Close.
+		// through w.fd if it is granted after Close. The order matters: a
+		// cancel that saw blocking unset closed stop first, so this sees it.
 		w.blocking.Store(true)
+		select {
+		case <-w.stop:
+			return w.reason
+		default:
+		}
 		return lockFd(w.fd, m)
 	}
 	delay := firstPollDelay
@@ -72,8 +78,8 @@ func jitter(d time.Duration) time.Duration {
 	return d - d/10 + rand.N(d/5+1)
 }
 
-// cancel stops a polling wait and reports true; it cannot stop a blocking
-// one and reports false.
+// cancel stops a polling wait, or a blocking one that has not started, and
+// reports true; it cannot stop a blocking one that has, and reports false.
 func (w *kernelWait) cancel(reason error) bool {
 	w.stopOnce.Do(func() {
 		w.reason = reason
