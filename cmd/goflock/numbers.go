@@ -72,11 +72,14 @@ type timeout struct {
 }
 
 // longDoublePrec is the mantissa size of x86's long double, which strtold
-// rounds to; the exponent limits are those of the same type.
+// rounds to; the exponent limits are those of the same type. They decide
+// only where strtold reports ERANGE: the value itself goes on as a double.
 const (
 	longDoublePrec   = 64
 	longDoubleMaxExp = 16384  // values from 2**16384 up overflow
-	longDoubleMinExp = -16381 // values below 2**-16382 underflow
+	longDoubleMinExp = -16381 // values below 2**-16382 are subnormal
+	// longDoubleMinSubnormalExp is the exponent of the smallest subnormal.
+	longDoubleMinSubnormalExp = -16445
 )
 
 // parseTimeout parses a -w value like strtold(3) followed by flock(1)'s
@@ -88,9 +91,16 @@ func parseTimeout(s string) (timeout, error) {
 		return timeout{}, err
 	case n == 0 || n < len(s):
 		return timeout{}, errSyntax
-	case nan || x.IsInf():
+	case nan:
 		return timeout{invalid: true}, nil
 	}
+	// util-linux keeps strtold's result in a double, then goes on in long
+	// double arithmetic.
+	f, _ := x.Float64()
+	if math.IsInf(f, 0) {
+		return timeout{invalid: true}, nil
+	}
+	x = new(big.Float).SetPrec(longDoublePrec).SetFloat64(f)
 	// Converting a value outside int64 to time_t gives INT64_MIN on the
 	// hardware flock(1) runs on: a negative time, which the timer refuses.
 	sec, acc := x.Int64()
@@ -246,6 +256,7 @@ func (m mantissa) value() (*big.Float, error) {
 		return new(big.Float), nil
 	}
 	x := new(big.Float).SetPrec(longDoublePrec)
+	exact := false // whether a value below the normal range is a subnormal exactly
 	if m.hex {
 		// About 2**magnitude: refuse the hopeless cases before building it.
 		magnitude := m.exp + 4*int64(len(trimmed))
@@ -255,6 +266,8 @@ func (m mantissa) value() (*big.Float, error) {
 		mant, _ := new(big.Int).SetString(trimmed, 16)
 		x.SetInt(mant)
 		x.SetMantExp(x, int(m.exp))
+		shift := m.exp - longDoubleMinSubnormalExp
+		exact = shift >= 0 || int64(mant.TrailingZeroBits()) >= -shift
 	} else {
 		// About 10**magnitude; the bounds leave a margin around the
 		// long double range, which checkLongDoubleRange settles exactly.
@@ -266,7 +279,9 @@ func (m mantissa) value() (*big.Float, error) {
 			return nil, errSyntax
 		}
 	}
-	if e := x.MantExp(nil); e > longDoubleMaxExp || e < longDoubleMinExp {
+	// Like glibc, report overflow, and underflow that loses precision. A
+	// decimal that small is never exact: it would need thousands of digits.
+	if e := x.MantExp(nil); e > longDoubleMaxExp || e < longDoubleMinExp && !exact {
 		return nil, errRange
 	}
 	return x, nil

@@ -68,35 +68,38 @@ func TestCommandLineMatchesFlock(t *testing.T) {
 		stderr: tryHelp,
 	}, {
 		name: "-w values that are not numbers",
-		script: `for w in abc '' '1 ' 1,5 1e 0x 0x1p nan\( 1e99999 1e-99999 1e99999x; do
+		script: `for w in abc '' '1 ' 1,5 1e 0x 0x1p nan\( 1e4933 1e-4940 0x3p-16446 1e99999x; do
 	"$FLOCK" -w "$w" L true; echo "$w: $?"
 done`,
 		stdout: "abc: 64\n: 64\n1 : 64\n1,5: 64\n1e: 64\n0x: 64\n0x1p: 64\nnan(: 64\n" +
-			"1e99999: 64\n1e-99999: 64\n1e99999x: 64\n",
+			"1e4933: 64\n1e-4940: 64\n0x3p-16446: 64\n1e99999x: 64\n",
 		stderr: "FLOCK: invalid timeout value: 'abc'\nFLOCK: invalid timeout value: ''\n" +
 			"FLOCK: invalid timeout value: '1 '\nFLOCK: invalid timeout value: '1,5'\n" +
 			"FLOCK: invalid timeout value: '1e'\nFLOCK: invalid timeout value: '0x'\n" +
 			"FLOCK: invalid timeout value: '0x1p'\nFLOCK: invalid timeout value: 'nan('\n" +
-			"FLOCK: invalid timeout value: '1e99999': Numerical result out of range\n" +
-			"FLOCK: invalid timeout value: '1e-99999': Numerical result out of range\n" +
+			"FLOCK: invalid timeout value: '1e4933': Numerical result out of range\n" +
+			"FLOCK: invalid timeout value: '1e-4940': Numerical result out of range\n" +
+			"FLOCK: invalid timeout value: '0x3p-16446': Numerical result out of range\n" +
 			"FLOCK: invalid timeout value: '1e99999x': Numerical result out of range\n",
 	}, {
 		name: "-w values the timer refuses exit 71",
-		script: `for w in -1 -0.5 inf -Infinity nan 'nan(x_1)' 1e19 1e400; do
+		script: `for w in -1 -0.5 inf -Infinity nan 'nan(x_1)' 1e19 9223372036854775806 1e400; do
 	"$FLOCK" -w "$w" L true; echo "$w: $?"
 done`,
-		stdout: "-1: 71\n-0.5: 71\ninf: 71\n-Infinity: 71\nnan: 71\nnan(x_1): 71\n1e19: 71\n1e400: 71\n",
+		stdout: "-1: 71\n-0.5: 71\ninf: 71\n-Infinity: 71\nnan: 71\nnan(x_1): 71\n1e19: 71\n" +
+			"9223372036854775806: 71\n1e400: 71\n",
 		stderr: "FLOCK: cannot set up timer: Invalid argument\nFLOCK: cannot set up timer: Invalid argument\n" +
+			"FLOCK: cannot set up timer: Invalid argument\n" +
 			"FLOCK: cannot set up timer: Invalid argument\nFLOCK: cannot set up timer: Invalid argument\n" +
 			"FLOCK: cannot set up timer: Invalid argument\nFLOCK: cannot set up timer: Invalid argument\n" +
 			"FLOCK: cannot set up timer: Invalid argument\nFLOCK: cannot set up timer: Invalid argument\n",
 	}, {
 		name: "-w values flock accepts",
-		script: `for w in ' 1' +.5 1E0 0x1p-2 0X10 0x.8P1 9e18 0.0000001 -0.0000001 -0 1e-300; do
+		script: `for w in ' 1' +.5 1E0 0x1p-2 0X10 0x.8P1 9e18 0.0000001 -0.0000001 -0 1e-4931 0x1p-16445; do
 	"$FLOCK" -w "$w" L true; echo "$w: $?"
 done`,
 		stdout: " 1: 0\n+.5: 0\n1E0: 0\n0x1p-2: 0\n0X10: 0\n0x.8P1: 0\n9e18: 0\n0.0000001: 0\n" +
-			"-0.0000001: 0\n-0: 0\n1e-300: 0\n",
+			"-0.0000001: 0\n-0: 0\n1e-4931: 0\n0x1p-16445: 0\n",
 	}, {
 		name: "-E values",
 		script: `for e in 256 -1 x '' 3x 2147483648 99999999999 99999999999999999999x ' +3' 0 255 007; do
