@@ -6,13 +6,14 @@
 // peers never enter the library's go.mod. It has no API; everything is in
 // the _test.go files, which run on Linux only.
 //
-// The full run, whose figures BENCHMARKS.md records (about 4 minutes):
+// The full run, whose figures BENCHMARKS.md records (about 2.5 minutes):
 //
 //	cd bench && go test -run '^$' -bench . -benchmem -count 6 | tee new.txt && benchstat new.txt
 //
-// The CI smoke run, one iteration of everything (a few seconds):
+// The CI smoke run, one iteration of everything plus the unit test (about
+// 2 seconds once compiled):
 //
-//	cd bench && go test -run '^$' -bench . -benchtime 1x -throughput 100ms
+//	cd bench && go test -bench . -benchtime 1x -throughput 100ms ./...
 //
 // The -throughput flag sets how long each throughput case runs (3s by
 // default). Keep it at least as long as -benchtime, or use -benchtime 1x:
