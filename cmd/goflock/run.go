@@ -71,15 +71,15 @@ func passLockTo(t *lockTarget, inherit bool) error {
 
 // stdioFor lists descriptors 0 to 2 for the command: those that are open,
 // except the lock itself under -o (it is one of them only when goflock was
-// started with one of them closed).
+// started with one of them closed). It uses os.Stdin and the others rather
+// than new Files, whose finalizers would close goflock's own descriptors.
 func stdioFor(t *lockTarget, closeLock bool) []*os.File {
-	files := make([]*os.File, 3)
+	files := []*os.File{os.Stdin, os.Stdout, os.Stderr}
 	for fd := range files {
 		if fd == t.fd && closeLock {
-			continue
-		}
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
-			files[fd] = os.NewFile(uintptr(fd), "")
+			files[fd] = nil
+		} else if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			files[fd] = nil
 		}
 	}
 	return files

@@ -21,8 +21,7 @@ import (
 // a Go program the C way and are left alone.
 var fatalInC = []syscall.Signal{
 	unix.SIGQUIT, unix.SIGTRAP, unix.SIGABRT, unix.SIGUSR1, unix.SIGUSR2,
-	unix.SIGSTKFLT, unix.SIGVTALRM, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGIO,
-	unix.SIGPWR, unix.SIGSYS,
+	unix.SIGVTALRM, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGIO, unix.SIGPWR, unix.SIGSYS,
 }
 
 // Real-time signals that the C library leaves to programs (32 and 33 are
@@ -68,7 +67,8 @@ func dieOf(sig syscall.Signal) {
 		}
 	}
 	var set unix.Sigset_t
-	set.Val[(sig-1)/64] |= 1 << ((sig - 1) % 64)
+	bits := int(unsafe.Sizeof(set.Val[0])) * 8
+	set.Val[(int(sig)-1)/bits] |= 1 << ((int(sig) - 1) % bits)
 	unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
 	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
 	os.Exit(128 + int(sig)) // not reached
