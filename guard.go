@@ -184,7 +184,7 @@ func (l *Lock) reopen() error {
 		f.Close()
 		return err
 	}
-	l.f.Close()
+	closeLockFile(l.f, l.fd)
 	l.f, l.fd = f, fd
 	return errReplaced
 }

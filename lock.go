@@ -237,7 +237,7 @@ func (l *Lock) Close() error {
 		err = l.release(true)
 		l.setHeld(unlocked)
 	}
-	if cerr := l.f.Close(); err == nil {
+	if cerr := closeLockFile(l.f, l.fd); err == nil {
 		err = cerr
 	}
 	l.f = nil

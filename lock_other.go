@@ -49,3 +49,5 @@ func writableDir(dir string) bool {
 	fi, err := os.Stat(dir)
 	return err == nil && fi.IsDir()
 }
+
+func closeLockFile(f *os.File, _ int) error { return f.Close() }

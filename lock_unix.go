@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd
+//go:build (darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd) && !flock_fcntl
 
 package flock
 
@@ -143,3 +143,5 @@ func closeFd(fd int) { unix.Close(fd) }
 func writableDir(dir string) bool {
 	return unix.Access(dir, unix.W_OK|unix.X_OK) == nil
 }
+
+func closeLockFile(f *os.File, _ int) error { return f.Close() }
