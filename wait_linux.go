@@ -36,7 +36,7 @@ type kernelWait struct {
 	state     atomic.Uint32
 	reason    error         // why it was cancelled; written before cancelled is closed
 	returned  chan struct{} // closed once flock has returned
-	cancelled chan struct{} // closed once the canceller is done with fd
+	cancelled chan struct{} // closed once the canceller is done with fd (signals may follow)
 	settled   chan struct{} // closed by the acquirer once the Lock's state is settled
 }
 
@@ -90,15 +90,19 @@ func (w *kernelWait) cancel(reason error) bool {
 	if !w.state.CompareAndSwap(waiting, cancelling) {
 		return true
 	}
-	defer close(w.cancelled)
 	w.reason = reason
 	dummy, _ := cancelTarget() // checked in newKernelWait
 	ignoringEINTR(func() error { return unix.Dup3(dummy, w.fd, unix.O_CLOEXEC) })
+	// Done with fd: the waiter may close it as soon as flock returns,
+	// without waiting for this goroutine to be scheduled again.
+	close(w.cancelled)
 	pid := unix.Getpid()
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
 	// One signal is enough unless the thread was between system calls when
-	// it landed; resend, backing off, until flock has returned.
+	// it landed; resend, backing off, until flock has returned. A signal
+	// that lands after the waiter moved on is a spurious preemption
+	// request, which the runtime ignores.
 	for delay := 20 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
 		unix.Tgkill(pid, w.tid, unix.SIGURG)
 		t.Reset(delay)
