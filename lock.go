@@ -25,6 +25,10 @@
 // is removed or replaced while held guards an inode nobody else will open:
 // never delete a lock file that may be in use.
 //
+// [Guard] is the one call a daemon needs: it takes the application's lock in
+// the system's lock directory, without waiting, and records the holder so
+// that a second instance is told who runs.
+//
 // Locking works on darwin, dragonfly, freebsd, illumos, linux, netbsd and
 // openbsd. Elsewhere every locking method returns an error wrapping
 // [errors.ErrUnsupported], so that importing the package never breaks a build.
@@ -40,9 +44,9 @@ import (
 // A Lock is an flock(2) lock on an open file. Create one with [New] or
 // [NewFromFile]; the zero value is not usable. A Lock may be used by several
 // goroutines at once. It must be closed with [Lock.Close] when no longer
-// needed; while it holds the lock, the package keeps it reachable, so a Lock
-// that is dropped without Close stays locked until the process exits instead
-// of being released silently by a finalizer.
+// needed: once it has held the lock, the package keeps it reachable until
+// Close, so that a Lock dropped without Close stays locked until the process
+// exits instead of being released silently by a finalizer.
 type Lock struct {
 	path   string
 	opts   options
@@ -62,6 +66,7 @@ type Lock struct {
 	turn   bool
 	waiter *kernelWait // the goroutine with the turn, while it waits in the kernel
 	queue  []*queued   // goroutines waiting for the turn or to share, in order
+	pinned bool        // in the pinned set: it has held the lock and is not closed
 }
 
 type mode uint8
@@ -241,6 +246,9 @@ func (l *Lock) Close() error {
 		err = cerr
 	}
 	l.f = nil
+	if l.pinned {
+		unpin(l)
+	}
 	if err != nil {
 		return l.error("close", err)
 	}
@@ -407,16 +415,15 @@ func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool)
 // setHeld records the kernel state of the description. Called with l.mu held.
 func (l *Lock) setHeld(m mode) {
 	l.held, l.turn = m, false
+	if m != unlocked && !l.pinned {
+		pin(l)
+	}
 	switch m {
 	case unlocked:
 		l.readers = 0
-		forget(l)
 	case shared:
 		l.readers = 1
-		remember(l)
 		l.grantNext()
-	case exclusive:
-		remember(l)
 	}
 }
 
@@ -475,25 +482,30 @@ func (l *Lock) error(op string, err error) error {
 	return &fs.PathError{Op: op, Path: l.path, Err: err}
 }
 
-// held keeps every Lock that holds its lock reachable, so that a Lock dropped
-// without Close cannot be collected and have its file's cleanup close the
-// descriptor, silently letting a second instance start.
-var held struct {
+// pinned keeps every Lock that has ever held its lock reachable until Close,
+// so that a Lock dropped without Close cannot be collected and have its
+// file's cleanup close the descriptor, silently letting a second instance
+// start. Pinning at the first hold rather than at each keeps the lock and
+// unlock path free of shared state.
+var pinned struct {
 	sync.Mutex
 	locks map[*Lock]struct{}
 }
 
-func remember(l *Lock) {
-	held.Lock()
-	if held.locks == nil {
-		held.locks = make(map[*Lock]struct{})
+// pin and unpin are called with l.mu held.
+func pin(l *Lock) {
+	pinned.Lock()
+	if pinned.locks == nil {
+		pinned.locks = make(map[*Lock]struct{})
 	}
-	held.locks[l] = struct{}{}
-	held.Unlock()
+	pinned.locks[l] = struct{}{}
+	pinned.Unlock()
+	l.pinned = true
 }
 
-func forget(l *Lock) {
-	held.Lock()
-	delete(held.locks, l)
-	held.Unlock()
+func unpin(l *Lock) {
+	pinned.Lock()
+	delete(pinned.locks, l)
+	pinned.Unlock()
+	l.pinned = false
 }
