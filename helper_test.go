@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
+//go:build linux || windows
 
 package flock_test
 
