@@ -127,27 +127,3 @@ func ExampleLock_RLock() {
 	// another reader: <nil>
 	// a writer: true
 }
-
-// A program locks its own executable, so that two copies of it, wherever they
-// are started from, never run at once, with no lock file to choose.
-func ExampleNewFromFile() {
-	exe, err := os.Executable()
-	if err != nil {
-		log.Fatal(err)
-	}
-	f, err := os.Open(exe)
-	if err != nil {
-		log.Fatal(err)
-	}
-	l, err := flock.NewFromFile(f)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	if err := l.TryLock(); err != nil {
-		fmt.Println("already running:", err)
-		return
-	}
-	fmt.Println("the only copy running")
-	// Output: the only copy running
-}

@@ -1,6 +1,9 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
+//go:build linux && !flock_fcntl
+
+// Not with -tags flock_fcntl: on Linux, flock(2) locks and fcntl record locks
+// are independent, so flock(1) and Python's fcntl.flock never see those.
 
 package flock_test
 
