@@ -35,6 +35,7 @@ package flock
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -43,6 +44,10 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// errNotWritable is the cause when an exclusive lock is asked of a file that
+// is open read-only. errors.Is(err, unix.EBADF) still holds.
+var errNotWritable = fmt.Errorf("an exclusive fcntl lock needs the file open for writing: %w", unix.EBADF)
 
 func openLockFile(path string, o *options) (*os.File, error) {
 	if path == "" {
@@ -226,6 +231,8 @@ func tryLockFd(fd int, m mode) error {
 	switch {
 	case err == unix.EAGAIN || err == unix.EACCES || err == unix.EDEADLK:
 		return ErrLocked
+	case err == unix.EBADF && m == exclusive:
+		return errNotWritable
 	case err != nil:
 		return err
 	}
