@@ -390,3 +390,32 @@ func TestNewRejectsBadArguments(t *testing.T) {
 		assert.ErrorIs(t, err, fs.ErrInvalid, name)
 	}
 }
+
+// TestLockContextCancelsWhileEtcdIsDown checks that a cancelled wait returns
+// even when etcd cannot be reached to withdraw the waiter's key.
+func TestLockContextCancelsWhileEtcdIsDown(t *testing.T) {
+	t.Parallel()
+	ep, stop, err := startEtcd(t.TempDir())
+	require.NoError(t, err, "start etcd")
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+	const key = "/locks/down"
+	admin := newClient(t, ep)
+	a := newLock(t, newClient(t, ep), key, etcdlock.WithTTL(killTTL))
+	b := newLock(t, newClient(t, ep), key, etcdlock.WithTTL(killTTL))
+
+	require.NoError(t, a.Lock(), "a.Lock")
+	ctx, cancel := context.WithCancel(context.Background())
+	got := lockAsync(ctx, b)
+	waitContenders(t, admin, key, 2)
+	stop()
+	stopped = true
+	t.Log("etcd stopped")
+	mustBlock(t, got, "b.LockContext with etcd down")
+	cancel()
+	assert.ErrorIs(t, mustReturn(t, got, "b.LockContext"), context.Canceled)
+}
