@@ -29,7 +29,8 @@ package flock
 // there LockFileEx returns ERROR_IO_PENDING, the wait blocks on the request's
 // event, and CancelIoEx ends it. Either way the cancelled request completes
 // with ERROR_OPERATION_ABORTED, or with the lock if it was granted first.
-// (Wine implements neither: a lock wait there can only end by being granted.)
+// Wine (8.0) cancels neither, and never completes a waiting request on an
+// overlapped handle: there a wait can only end by being granted.
 
 import (
 	"context"
