@@ -96,10 +96,14 @@ type inode struct {
 	orphans []*os.File
 }
 
-// A handle is a descriptor that a Lock locks through.
+// A handle is a descriptor that a Lock locks through. It keeps the file
+// reachable until closeLockFile: should a Lock that never held the lock be
+// dropped without Close, its file's cleanup would close the descriptor and
+// release the locks of the process's other Locks on the file.
 type handle struct {
 	inode *inode
 	held  mode
+	file  *os.File
 }
 
 var table struct {
@@ -145,7 +149,7 @@ func descriptor(f *os.File) (int, error) {
 		table.inodes[id] = in
 	}
 	in.handles++
-	table.fds[fd] = &handle{inode: in}
+	table.fds[fd] = &handle{inode: in, file: f}
 	return fd, nil
 }
 
