@@ -11,8 +11,8 @@ package flock
 //
 // Windows locks are mandatory: no other handle may read or write locked
 // bytes. So the lock covers one byte at the largest offset, which no file
-// reaches, as bbolt does since etcd-io/bbolt#121
-// (https://github.com/etcd-io/bbolt/blob/main/bolt_windows.go): the holder
+// reaches, as bbolt does (etcd-io/bbolt#121,
+// https://github.com/etcd-io/bbolt/blob/main/bolt_windows.go): the holder
 // record at the start of the file stays readable to everyone.
 //
 // Directories cannot be locked: the file systems that ship with Windows (NTFS,
@@ -30,7 +30,8 @@ package flock
 // event, and CancelIoEx ends it. Either way the cancelled request completes
 // with ERROR_OPERATION_ABORTED, or with the lock if it was granted first.
 // Wine (8.0) cancels neither, and never completes a waiting request on an
-// overlapped handle: there a wait can only end by being granted.
+// overlapped handle: there a wait on a synchronous handle ends only when it
+// is granted, and one on an overlapped handle never ends.
 
 import (
 	"context"
