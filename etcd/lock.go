@@ -127,7 +127,9 @@ func (l *Lock) Key() string {
 // an error for which errors.Is(err, [flock.ErrLocked]) holds, wrapped in an
 // [*fs.PathError] whose Path is the key. It does not wait for the lock, but it
 // does wait for etcd to answer: one round trip, two when the lock is taken,
-// and one more when the Lock first needs a session.
+// and one more when the Lock first needs a session. If etcd cannot be
+// reached, TryLock waits until it can, until the Lock's session expires, or
+// until the Lock is closed.
 func (l *Lock) TryLock() error {
 	const op = "trylock"
 	if err := l.tryTurn(op); err != nil {
