@@ -29,9 +29,21 @@
 // the system's lock directory, without waiting, and records the holder so
 // that a second instance is told who runs.
 //
-// Locking works on darwin, dragonfly, freebsd, illumos, linux, netbsd and
-// openbsd. Elsewhere every locking method returns an error wrapping
-// [errors.ErrUnsupported], so that importing the package never breaks a build.
+// Locking works with flock(2) on darwin, dragonfly, freebsd, illumos, linux,
+// netbsd and openbsd. On Linux a wait that a context can end waits in the
+// kernel and is interrupted at once when the context ends; on the other
+// flock systems it polls with capped exponential backoff and jitter, because
+// no sound way to interrupt a blocked flock(2) is known there. Windows uses
+// LockFileEx on one byte far beyond the end of the file, so that the file's
+// content stays readable; a wait is a kernel wait that a context cancels, and
+// directories cannot be locked. AIX and Solaris have no flock(2): they use
+// fcntl record locks, with these differences: the process keeps a table so
+// that two Locks on one file still exclude each other; a file that can only
+// be opened read-only takes shared locks only; waits poll; and closing any
+// other descriptor of the lock file in the process (an os.ReadFile of it,
+// say) releases the lock, as POSIX requires. Elsewhere every locking method
+// returns an error wrapping [errors.ErrUnsupported], so that importing the
+// package never breaks a build.
 package flock
 
 import (
@@ -167,8 +179,8 @@ func (l *Lock) RLock() error { return l.acquire(context.Background(), shared, "r
 // LockContext blocks until it holds the exclusive lock or ctx is done. If ctx
 // ends first it returns ctx.Err() and does not hold the lock; if ctx is
 // already done it returns ctx.Err() without trying, even if the lock is free.
-// The wait is a kernel wait, not polling, on Linux; see the package
-// documentation for the other systems.
+// The wait is a kernel wait, not polling, on Linux and Windows; see the
+// package documentation for the other systems.
 func (l *Lock) LockContext(ctx context.Context) error {
 	return l.acquire(ctx, exclusive, "lock", false)
 }

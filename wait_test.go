@@ -40,14 +40,22 @@ func measure(t *testing.T) resources {
 	return resources{runtime.NumGoroutine(), threads, len(fds)}
 }
 
-// settle waits for goroutines that are on their way out to finish, then
-// measures. It never fails by itself: it gives the caller the last reading.
-func settle(t *testing.T, want resources) resources {
+// quiet measures once the goroutines that are on their way out (a
+// canceller finishing its loop, a timer's callback) have finished: when the
+// count has not changed for a while, or after a bound, whichever is first. It
+// never fails by itself.
+func quiet(t *testing.T) resources {
 	t.Helper()
-	got := measure(t)
-	for i := 0; i < 100 && got.goroutines > want.goroutines; i++ {
+	got, still := measure(t), 0
+	for i := 0; i < 200 && still < 5; i++ {
 		time.Sleep(10 * time.Millisecond)
-		got = measure(t)
+		next := measure(t)
+		if next.goroutines == got.goroutines {
+			still++
+		} else {
+			still = 0
+		}
+		got = next
 	}
 	return got
 }
@@ -130,13 +138,13 @@ func TestCancelledWaitsLeaveNothingBehind(t *testing.T) {
 	}
 
 	cancelledWaits(300, 1) // warm up: the dummy file, the runtime's threads
-	base := settle(t, measure(t))
+	base := quiet(t)
 	cancelledWaits(5000, 1)
 	cancelledWaits(5000, 4)
-	after := settle(t, base)
+	after := quiet(t)
 	t.Logf("after warm-up: %+v; after 10,000 cancelled waits: %+v", base, after)
-	assert.Equal(t, base.goroutines, after.goroutines, "goroutines")
-	assert.Equal(t, base.fds, after.fds, "descriptors")
+	assert.LessOrEqual(t, after.goroutines, base.goroutines, "goroutines")
+	assert.LessOrEqual(t, after.fds, base.fds, "descriptors")
 	// The runtime keeps idle threads for reuse and may start one more
 	// when a waiter blocks in a system call, but a leak would be thousands.
 	assert.LessOrEqual(t, after.threads, base.threads+2, "threads")
