@@ -122,6 +122,9 @@ func TestCharacterDeviceCanBeLocked(t *testing.T) {
 	a, b := mustNew(t, dev), mustNew(t, dev)
 	require.NoError(t, a.TryLock())
 	assert.ErrorIs(t, b.TryLock(), flock.ErrLocked)
+
+	_, err := flock.New(dev, flock.WithHolderRecord())
+	assert.EqualError(t, err, "open "+dev+": WithHolderRecord needs a regular file", "a device cannot hold a record")
 }
 
 func TestSymlinkPolicy(t *testing.T) {

@@ -28,3 +28,7 @@ var errNilContext = errors.New("nil Context")
 
 // errSymlink is the cause when WithoutSymlinks refuses a path.
 var errSymlink = errors.New("is a symbolic link, which WithoutSymlinks refuses")
+
+// errRecordNeedsFile is the cause when WithHolderRecord is given anything but
+// a regular file: a record cannot be written into a directory or a device.
+var errRecordNeedsFile = errors.New("WithHolderRecord needs a regular file")

@@ -15,6 +15,9 @@ import (
 // Solaris (lock_fcntl.go), and these tests run on Linux.
 
 // skipUnderRecordLocks skips a test of what record locks cannot do.
+// underRecordLocks reports whether the tests run over fcntl record locks.
+const underRecordLocks = true
+
 func skipUnderRecordLocks(t *testing.T, why string) {
 	t.Helper()
 	t.Skip("fcntl record locks (-tags flock_fcntl): " + why)

@@ -97,8 +97,8 @@ var (
 )
 
 // maxReopens bounds how often an acquisition reopens a lock file that was
-// replaced under it, so that a path that is replaced in a loop gives an
-// error instead of a livelock.
+// replaced between winning it at once and checking the path, so that a path
+// that is replaced in a loop gives an error instead of a livelock.
 const maxReopens = 10
 
 // heldElsewhere is the error for a lock that another holder has: a HeldError

@@ -117,7 +117,11 @@ func New(path string, opts ...Option) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLock(f, path, &o)
+	l, err := newLock(f, path, &o)
+	if err != nil {
+		f.Close()
+	}
+	return l, err
 }
 
 // NewFromFile returns an unlocked [Lock] on an open file: an inherited
@@ -137,6 +141,12 @@ func NewFromFile(f *os.File, opts ...Option) (*Lock, error) {
 }
 
 func newLock(f *os.File, path string, o *options) (*Lock, error) {
+	if o.record {
+		// The record is written by truncating and writing the file.
+		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: errRecordNeedsFile}
+		}
+	}
 	fd, err := descriptor(f)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -345,16 +355,22 @@ func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 // whether the wait hook has yet to be called.
 func (l *Lock) acquireInKernel(ctx context.Context, m mode, op string, try, hook bool) error {
 	var err error
-	for attempt := 1; ; attempt++ {
-		if err = l.takeKernelLock(ctx, m, try, &hook); err != nil {
+	// Reopening after a wait is how waiters follow a file that its holder
+	// removed on Close, however often that happens; only a file that is
+	// replaced each time it is won at once is a livelock to give up on.
+	for unwaited := 0; ; {
+		var waited bool
+		if waited, err = l.takeKernelLock(ctx, m, try, &hook); err != nil {
 			break
 		}
 		if err = l.checkAcquired(m); err != errReplaced {
 			break
 		}
-		if attempt == maxReopens {
-			err = errKeepsBeingReplaced
-			break
+		if !waited {
+			if unwaited++; unwaited == maxReopens {
+				err = errKeepsBeingReplaced
+				break
+			}
 		}
 	}
 	if err != nil {
@@ -374,22 +390,23 @@ func (l *Lock) acquireInKernel(ctx context.Context, m mode, op string, try, hook
 }
 
 // takeKernelLock takes the kernel lock on l.fd, waiting if it must and try is
-// false. It is called with l.mu held and returns with it held, but releases
-// it while waiting. On failure the lock is not held.
-func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool) error {
+// false, and reports whether it waited. It is called with l.mu held and
+// returns with it held, but releases it while waiting. On failure the lock
+// is not held.
+func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool) (waited bool, err error) {
 	if l.closed {
-		return fs.ErrClosed
+		return false, fs.ErrClosed
 	}
-	err := tryLockFd(l.fd, m)
+	err = tryLockFd(l.fd, m)
 	if err == ErrLocked && try {
-		return l.heldElsewhere()
+		return false, l.heldElsewhere()
 	}
 	if err != ErrLocked {
-		return err
+		return false, err
 	}
 	w, err := newKernelWait(l.fd)
 	if err != nil {
-		return err
+		return false, err
 	}
 	l.waiter = w
 	l.mu.Unlock()
@@ -405,7 +422,7 @@ func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool)
 	l.waiter = nil
 	if err == nil && !l.closed {
 		w.close()
-		return nil
+		return true, nil
 	}
 	// Cancelled, closed or failed. The kernel may have granted the lock at
 	// the moment the wait was cancelled; make sure it is not held. While a
@@ -419,9 +436,9 @@ func (l *Lock) takeKernelLock(ctx context.Context, m mode, try bool, hook *bool)
 	}
 	w.close()
 	if l.closed {
-		return fs.ErrClosed
+		return true, fs.ErrClosed
 	}
-	return err
+	return true, err
 }
 
 // setHeld records the kernel state of the description. Called with l.mu held.

@@ -8,3 +8,6 @@ import "testing"
 
 // skipUnderRecordLocks skips a test with -tags flock_fcntl (see fcntl_test.go).
 func skipUnderRecordLocks(*testing.T, string) {}
+
+// underRecordLocks reports whether the tests run over fcntl record locks.
+const underRecordLocks = false

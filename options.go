@@ -72,8 +72,11 @@ func WithHolderRecord() Option {
 // the path still names the file it locked. A lock on a file that was removed
 // or replaced (by a cleaner, or by rename) excludes nobody, because the next
 // process opens the new file. If the check fails, the Lock reopens the path
-// and tries again, a bounded number of times. The check costs two stat calls
-// per acquisition.
+// and tries again: after a wait, as often as it takes (that is how waiters
+// follow a file removed by [WithRemoveOnClose]); after winning the file at
+// once, ten times, then it gives up with an error, since a path replaced
+// every time it is won is a livelock. The check costs two stat calls per
+// acquisition.
 func WithPathCheck() Option {
 	return func(o *options) { o.pathCheck = true }
 }

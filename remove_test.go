@@ -6,7 +6,6 @@ package flock_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -61,18 +60,10 @@ func removeHelper(path string) int {
 		if err != nil {
 			return helperFailed(err)
 		}
-		for {
-			err := l.Lock()
-			if err == nil {
-				break
-			}
-			// Lock gives up after a fixed number of reopens even when
-			// every reopen was caused by a legitimate holder's Close
-			// (reported as a library bug); count it and wait again.
-			if !strings.Contains(err.Error(), "keeps being removed or replaced") {
-				return helperFailed(err)
-			}
-			fmt.Println("gave up:", err)
+		// Lock follows the file however often holders remove it: it
+		// must never give up.
+		if err := l.Lock(); err != nil {
+			return helperFailed(err)
 		}
 		if err := checkAlone(marker); err != nil {
 			fmt.Println("violation:", err)
@@ -108,7 +99,6 @@ func checkAlone(marker string) error {
 // removals is what runRemovers saw.
 type removals struct {
 	rounds, violations int
-	gaveUp             int // Lock calls that failed with "keeps being replaced"
 	removed, created   int // the lock file, as inotify saw it
 	first              string
 }
@@ -146,8 +136,6 @@ func runRemovers(t *testing.T, procs int, d time.Duration, untilViolation bool, 
 			if booting--; booting == 0 && !stopping {
 				end = time.Now().Add(d)
 			}
-		case word == "gave":
-			r.gaveUp++
 		case word == "violation:":
 			if r.violations++; r.violations == 1 {
 				r.first = arg
@@ -178,9 +166,8 @@ func TestRemoveOnCloseUnderLoadNeverAdmitsTwo(t *testing.T) {
 	const procs = 6
 	t.Run("WithRemoveOnClose", func(t *testing.T) {
 		r := runRemovers(t, procs, *removeDuration, false)
-		t.Logf("%d processes, %v: %d rounds, the lock file removed %d times and created %d times; "+
-			"Lock gave up (keeps being replaced) %d times; violations: %d",
-			procs, *removeDuration, r.rounds, r.removed, r.created, r.gaveUp, r.violations)
+		t.Logf("%d processes, %v: %d rounds, the lock file removed %d times and created %d times; violations: %d",
+			procs, *removeDuration, r.rounds, r.removed, r.created, r.violations)
 		assert.Zero(t, r.violations, "first: %s", r.first)
 		assert.Greater(t, r.rounds, 10*procs)
 		// Close removes the file every round: inotify merges only
@@ -324,68 +311,55 @@ func TestWaiterOnRenamedOverLockFileTakesTheNewFile(t *testing.T) {
 	assert.NoError(t, holder.TryLock(), "the waiter must have let go of the replaced file")
 }
 
-// A path that is replaced again each time the Lock wins the file it names
-// cannot be locked; the Lock gives up after a bounded number of reopens
-// instead of spinning. The replacer always locks the next file before it
-// puts it at the path and unlocks the previous one, so every file the Lock
-// can win has already been replaced: the outcome does not depend on timing.
-func TestLockFileReplacedInALoopGivesUpWithAnError(t *testing.T) {
+// A Lock waiting on a file that its holder removes keeps following the file
+// however often a newcomer overtakes it: each round, the holder removes the
+// file while a newcomer creates and takes the next one, then the holder
+// closes. The waiter wakes on a dead file each time, more times than the
+// bound on reopens after winning at once.
+func TestLockOvertakenByRemoveOnCloseHoldersKeepsWaiting(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	holder := mustNew(t, path, flock.WithRemoveOnClose())
+	require.NoError(t, holder.Lock())
+	waiter := mustNew(t, path, flock.WithRemoveOnClose())
+	wait := mustBlock(t, "Lock", waiter.Lock)
+	for range 15 {
+		require.NoError(t, os.Remove(path))                 // what holder.Close does, with a newcomer
+		next := mustNew(t, path, flock.WithRemoveOnClose()) // in between unlink
+		require.NoError(t, next.TryLock())                  // and unlock
+		require.NoError(t, holder.Close())
+		wait.stillBlocked("Lock overtaken again")
+		holder = next
+	}
+	require.NoError(t, holder.Close())
+	require.NoError(t, wait.wait())
+	assert.ErrorIs(t, mustNew(t, path).TryLock(), flock.ErrLocked, "the waiter holds the file now at the path")
+}
+
+// A path replaced over and over, each new file locked before it is renamed
+// into place, keeps a waiting Lock following it; once the path is left
+// alone, the Lock gets the file that is there.
+func TestLockFollowsAFileReplacedWhileItWaits(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "test.lock")
 	first := mustNew(t, path)
 	require.NoError(t, first.Lock())
 
-	stop, replaced := make(chan struct{}), make(chan string, 1)
-	go func() {
-		prev, n := first, 0
-		for {
-			select {
-			case <-stop:
-				prev.Close()
-				replaced <- fmt.Sprintf("%d replacements", n)
-				return
-			default:
-			}
-			next, err := flock.New(filepath.Join(dir, "next"))
-			if err == nil {
-				err = next.TryLock()
-			}
-			if err == nil {
-				err = os.Rename(filepath.Join(dir, "next"), path)
-			}
-			if err != nil {
-				prev.Close()
-				if next != nil {
-					next.Close()
-				}
-				replaced <- fmt.Sprintf("failed after %d replacements: %v", n, err)
-				return
-			}
-			prev.Close()
-			prev, n = next, n+1
-		}
-	}()
-
-	// Should Lock ever wait out such a path instead, the test ends with
-	// the deadline rather than at go test's timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	l := mustNew(t, path, flock.WithPathCheck())
-	err := l.LockContext(ctx)
-	close(stop)
-	t.Logf("Lock: %v (replacer: %v)", err, <-replaced)
-	require.Error(t, err)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "lock", pe.Op)
-	assert.Equal(t, path, pe.Path)
-	assert.Contains(t, err.Error(), "replaced")
-	assert.False(t, errors.Is(err, flock.ErrLocked), "a lock file that keeps changing is not a lock someone holds")
-	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked, "a failed Lock holds nothing")
-
-	require.NoError(t, l.Lock(), "once the path is left alone, the same Lock works")
-	assert.ErrorIs(t, mustNew(t, path).TryLock(), flock.ErrLocked)
+	wait := mustBlock(t, "Lock", l.Lock)
+	prev := first
+	for range 50 {
+		next, err := flock.New(filepath.Join(dir, "next"))
+		require.NoError(t, err)
+		require.NoError(t, next.TryLock())
+		require.NoError(t, os.Rename(filepath.Join(dir, "next"), path))
+		require.NoError(t, prev.Close())
+		prev = next
+	}
+	require.NoError(t, prev.Close())
+	require.NoError(t, wait.wait())
+	assert.ErrorIs(t, mustNew(t, path).TryLock(), flock.ErrLocked, "the Lock holds the file now at the path")
 }
 
 func fileExists(path string) bool {
