@@ -37,10 +37,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"sync"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -279,59 +277,22 @@ func setlk(fd int, typ int16) error {
 	}
 }
 
-const (
-	firstPollDelay = time.Millisecond
-	maxPollDelay   = 100 * time.Millisecond
-)
-
-// A kernelWait polls; it has no descriptor of its own, since closing one
-// would release the process's locks on the file.
+// A kernelWait polls (poll.go); it has no descriptor of its own, since
+// closing one would release the process's locks on the file.
 type kernelWait struct {
-	fd       int
-	stopOnce sync.Once
-	stop     chan struct{} // closed by cancel
-	reason   error         // written before stop is closed
-	settled  chan struct{} // closed by the acquirer once the Lock's state is settled
+	poller
+	fd      int
+	settled chan struct{} // closed by the acquirer once the Lock's state is settled
 }
 
 func newKernelWait(fd int) (*kernelWait, error) {
-	return &kernelWait{fd: fd, stop: make(chan struct{}), settled: make(chan struct{})}, nil
+	return &kernelWait{poller: poller{stop: make(chan struct{})}, fd: fd, settled: make(chan struct{})}, nil
 }
 
-func (w *kernelWait) wait(ctx context.Context, m mode) error {
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
-	delay := firstPollDelay
-	t := time.NewTimer(jitter(delay))
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			return ctx.Err()
-		case <-w.stop:
-			return w.reason
-		case <-t.C:
-		}
-		if err := tryLockFd(w.fd, m); err != ErrLocked {
-			return err
-		}
-		delay = min(2*delay, maxPollDelay)
-		t.Reset(jitter(delay))
-	}
-}
-
-// jitter spreads d by ±10%, so that pollers in several processes drift apart.
-func jitter(d time.Duration) time.Duration {
-	return d - d/10 + rand.N(d/5+1)
-}
+func (w *kernelWait) wait(ctx context.Context, m mode) error { return w.poll(ctx, w.fd, m) }
 
 func (w *kernelWait) cancel(reason error) bool {
-	w.stopOnce.Do(func() {
-		w.reason = reason
-		close(w.stop)
-	})
+	w.stopWith(reason)
 	return true
 }
 
