@@ -128,7 +128,9 @@ func New(path string, opts ...Option) (*Lock, error) {
 // descriptor, a directory, or the program's own executable (a program may
 // lock itself). The Lock takes ownership of f: [Lock.Close] closes it. The
 // lock applies to f's open file description, which descriptors duplicated
-// from f, in this process or in children, share.
+// from f, in this process or in children, share. Close releases the lock
+// for all of them; a program that means to leave the lock to a descriptor
+// it shares (a shell's, say) exits without calling Close.
 func NewFromFile(f *os.File, opts ...Option) (*Lock, error) {
 	if f == nil {
 		return nil, &fs.PathError{Op: "open", Path: "", Err: fs.ErrInvalid}

@@ -29,7 +29,11 @@ import (
 // enters flock does no harm. A compare-and-swap on state decides between the
 // grant and the cancel; if the cancel wins after the kernel granted the real
 // lock, the acquirer releases it before the cancelled call returns, so a
-// cancelled wait leaves no lock behind.
+// cancelled wait leaves no lock behind. This relies on the runtime's SIGURG
+// handler, which every Go program has except one built as a C archive or
+// shared library that leaves SIGURG to the host; a program that relays
+// SIGURG with signal.Notify sees one per cancelled wait, as it already sees
+// them for preemption.
 type kernelWait struct {
 	fd        int // private duplicate of the lock descriptor
 	tid       int // the thread blocked in flock on fd
