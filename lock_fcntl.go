@@ -67,21 +67,7 @@ func openLockFile(path string, o *options) (*os.File, error) {
 			f, err = os.OpenFile(path, flag&^os.O_CREATE, 0)
 		}
 	}
-	if err != nil && o.noFollow && errors.Is(err, unix.ELOOP) {
-		err = &fs.PathError{Op: "open", Path: path, Err: errSymlink}
-	}
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err == nil && fi.Mode()&(fs.ModeNamedPipe|fs.ModeSocket) != 0 {
-		err = &fs.PathError{Op: "open", Path: path, Err: errNotLockable}
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return openedLockFile(path, f, err, o)
 }
 
 // An inode is a file that Locks of this process lock. Its fields are guarded
