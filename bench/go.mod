@@ -4,8 +4,7 @@ go 1.25.0
 
 require (
 	github.com/gofrs/flock v0.13.1
-	github.com/lockwise/flock v0.0.0-00010101000000-000000000000
+	github.com/lockwise/flock v0.1.0
 	golang.org/x/sys v0.47.0
 )
 
-replace github.com/lockwise/flock => ../
