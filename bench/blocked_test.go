@@ -31,9 +31,6 @@ const (
 	// uniform to within a few per cent although the real period (about
 	// 1.1ms) is not known exactly; a single uniform delay would not.
 	pollSettle = time.Millisecond
-	// goSettle is waited before cancelling a goroutine that only announced
-	// it is about to block on a channel; parking takes well under 1us.
-	goSettle = 100 * time.Microsecond
 	// blockTimeout bounds the wait for a waiter to show up in /proc/locks.
 	blockTimeout = 10 * time.Second
 )
@@ -92,6 +89,18 @@ func hasBlockedRequest(locks []byte, id string) bool {
 		}
 	}
 	return false
+}
+
+// locksOn returns the /proc/locks lines, held or blocked, on id.
+func locksOn(locks []byte, id string) []string {
+	var lines []string
+	for line := range bytes.Lines(locks) {
+		f := bytes.Fields(line)
+		if len(f) >= 6 && (string(f[5]) == id || len(f) >= 7 && string(f[6]) == id) {
+			lines = append(lines, string(bytes.TrimSpace(line)))
+		}
+	}
+	return lines
 }
 
 // lockID returns the name /proc/locks gives the inode at path:

@@ -2,20 +2,25 @@
 
 // Package bench measures github.com/lockwise/flock against raw flock(2)
 // (golang.org/x/sys/unix) and github.com/gofrs/flock in the same run: the
-// speed bar of issue 3. It is a module of its own so that the comparison
-// peers never enter the library's go.mod. It has no API; everything is in
-// the _test.go files, which run on Linux only.
+// goals of issue 12. It is a module of its own so that the comparison peers
+// never enter the library's go.mod. It has no API; everything is in the
+// _test.go files, which run on Linux only. BENCHMARKS.md has the method.
 //
-// The full run, whose figures BENCHMARKS.md records (about 2.5 minutes):
+// Each benchmark is one case. b.N is its number of rounds; in each round
+// every variant runs one batch, in an order rotated by the round, and the
+// ratios pair the variants' batches of the same rounds.
 //
-//	cd bench && go test -run '^$' -bench . -benchmem -count 6 | tee new.txt && benchstat new.txt
+// The full run, recorded in results/ (about 3 minutes with the current
+// core, crashing its many-waiter case; longer once that case runs):
 //
-// The CI smoke run, one iteration of everything plus the unit test (about
-// 2 seconds once compiled):
+//	cd bench && ./record.sh -label LABEL
 //
-//	cd bench && go test -bench . -benchtime 1x -throughput 100ms ./...
+// which runs
 //
-// The -throughput flag sets how long each throughput case runs (3s by
-// default). Keep it at least as long as -benchtime, or use -benchtime 1x:
-// a throughput case runs for that fixed time whatever b.N is.
+//	go test -run '^$' -bench . -benchtime 20x -timeout 60m -table results/NAME.md
+//
+// The CI smoke run, one round of everything at small sizes, plus the unit
+// tests (a few seconds once compiled):
+//
+//	cd bench && go test -short -bench . -benchtime 1x ./...
 package bench

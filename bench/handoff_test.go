@@ -6,169 +6,152 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
 // BenchmarkHandoff measures how long a lock takes to pass from one process
 // to another that is waiting for it: from just before the holder unlocks to
-// just after the waiter returns with the lock, on CLOCK_MONOTONIC. Two
-// helper processes take turns: in each round one holds the lock, the other
-// waits for it, and b.N is the number of rounds (handoffs).
+// just after the waiter returns with the lock, on CLOCK_MONOTONIC. Each
+// variant has a pair of helper processes that take turns, started once and
+// kept for every round, so that no round pays for a process start. In each
+// round each pair makes -batch handoffs.
 func BenchmarkHandoff(b *testing.B) {
-	for _, im := range waitImpls {
-		b.Run(im.name, func(b *testing.B) { benchHandoff(b, im) })
+	pairs := make([]*handoffPair, len(waitImpls))
+	for i, im := range waitImpls {
+		pairs[i] = startPair(b, im, lockPath(b))
 	}
+	n := batchSize()
+	for _, p := range pairs {
+		p.run(b, n/4+1) // warm up: the first waits start threads
+	}
+	s := newSamples()
+	runRounds(b, s, len(pairs), func(v int) {
+		s.latencies(waitImpls[v].name, pairs[v].run(b, n))
+	})
+	record(b, s, summarizeHandoff)
 }
 
-func benchHandoff(b *testing.B, im impl) {
-	path := lockPath(b)
-	// a and b talk over two pipes; fd 3 reads from the peer, fd 4 writes
-	// to it.
-	aIn, bOut, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	bIn, aOut, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := []string{implEnv + "=" + im.name, pathEnv + "=" + path, roundsEnv + "=" + strconv.Itoa(b.N)}
-	peerA := helper(b, "handoff", append(env, firstEnv+"=1")...)
-	peerB := helper(b, "handoff", env...)
-	peerA.ExtraFiles = []*os.File{aIn, aOut}
-	peerB.ExtraFiles = []*os.File{bIn, bOut}
-	var outA, outB bytes.Buffer
-	peerA.Stdout, peerB.Stdout = &outA, &outB
-	for _, c := range []interface{ Start() error }{peerA, peerB} {
-		if err := c.Start(); err != nil {
+// A handoffPair is two handoffHelper processes on one lock. Helper a holds
+// the lock before each even-numbered handoff, b before each odd one.
+type handoffPair struct {
+	in   [2]io.WriteCloser
+	out  [2]*bufio.Reader
+	done int // handoffs made so far
+}
+
+func startPair(b *testing.B, im impl, path string) *handoffPair {
+	// The helpers talk over two pipes; each reads its peer on fd 3 and
+	// writes to it on fd 4.
+	aIn, bOut := mustPipe(b)
+	bIn, aOut := mustPipe(b)
+	p := &handoffPair{}
+	env := []string{implEnv + "=" + im.name, pathEnv + "=" + path}
+	for i, files := range [][]*os.File{{aIn, aOut}, {bIn, bOut}} {
+		cmd := helper(b, "handoff", env...)
+		if i == 0 {
+			cmd.Env = append(cmd.Env, firstEnv+"=1")
+		}
+		cmd.ExtraFiles = files
+		var err error
+		if p.in[i], err = cmd.StdinPipe(); err != nil {
 			b.Fatal(err)
 		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		p.out[i] = bufio.NewReader(stdout)
+		b.Cleanup(func() { p.in[i].Close(); cmd.Wait() })
 	}
 	for _, f := range []*os.File{aIn, aOut, bIn, bOut} {
 		f.Close() // the helpers have their own copies
 	}
-	errA, errB := peerA.Wait(), peerB.Wait()
-	if errA != nil || errB != nil {
-		b.Fatalf("handoff helpers: %v, %v", errA, errB)
-	}
+	return p
+}
 
-	stampsA, stampsB := parseStamps(b, &outA), parseStamps(b, &outB)
-	if len(stampsA) != b.N || len(stampsB) != b.N {
-		b.Fatalf("got %d and %d timestamps, want %d each", len(stampsA), len(stampsB), b.N)
-	}
-	lat := make([]int64, b.N)
-	for r := range lat {
-		// a holds in even rounds: its stamp is the unlock, b's the grant.
-		if r%2 == 0 {
-			lat[r] = stampsB[r] - stampsA[r]
-		} else {
-			lat[r] = stampsA[r] - stampsB[r]
+// run makes n handoffs and returns their latencies in ns.
+func (p *handoffPair) run(b *testing.B, n int) []int64 {
+	var stamps [2][]int64
+	for i := range p.in {
+		if _, err := fmt.Fprintln(p.in[i], n); err != nil {
+			b.Fatalf("handoff helper: %v", err)
 		}
 	}
-	reportLatencies(b, lat)
-}
-
-// handoffHelper plays one side of BenchmarkHandoff for $FLOCKBENCH_ROUNDS
-// rounds, holding the lock in the first round if $FLOCKBENCH_FIRST is set,
-// and prints one CLOCK_MONOTONIC stamp per round: just before it unlocked,
-// in the rounds where it held the lock, or just after it got the lock, in
-// the others.
-//
-// The peers exchange one-byte messages meaning "I hold the lock" (so the
-// peer may start waiting) and "I am about to wait" (so the peer may unlock
-// once the wait is seen in the kernel, see settleWaiter). Without the first,
-// a process that has just unlocked could take the lock again before the
-// waiter it woke.
-func handoffHelper() error {
-	im, err := implByName(os.Getenv(implEnv))
-	if err != nil {
-		return err
-	}
-	rounds, err := strconv.Atoi(os.Getenv(roundsEnv))
-	if err != nil {
-		return err
-	}
-	path := os.Getenv(pathEnv)
-	c, err := im.open(path)
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	id, err := lockID(path)
-	if err != nil {
-		return err
-	}
-	peer := &pipePeer{in: os.NewFile(3, "from-peer"), out: os.NewFile(4, "to-peer")}
-	holder := os.Getenv(firstEnv) != ""
-	if holder {
-		if err := c.lock(); err != nil {
-			return err
-		}
-		peer.send() // I hold the lock
-	}
-	stamps := make([]int64, rounds)
-	for r := range stamps {
-		if holder {
-			peer.recv() // the peer is about to wait
-			if err := settleWaiter(im.inKernel, id); err != nil {
-				return err
-			}
-			stamps[r] = monotonicNow()
-			err = c.unlock()
-		} else {
-			peer.recv() // the peer holds the lock
-			peer.send() // I am about to wait
-			err = c.lock()
-			stamps[r] = monotonicNow()
-			if r < rounds-1 { // else the peer may have exited
-				peer.send() // I hold the lock
-			}
-		}
-		if err != nil || peer.err != nil {
-			return fmt.Errorf("round %d: %v, %v", r, err, peer.err)
-		}
-		holder = !holder
-	}
-	w := bufio.NewWriter(os.Stdout)
-	for _, s := range stamps {
-		fmt.Fprintln(w, s)
-	}
-	return w.Flush()
-}
-
-// pipePeer sends and receives one-byte messages; the first error sticks.
-type pipePeer struct {
-	in, out *os.File
-	err     error
-}
-
-func (p *pipePeer) send() {
-	if p.err == nil {
-		_, p.err = p.out.Write([]byte{1})
-	}
-}
-
-func (p *pipePeer) recv() {
-	var buf [1]byte
-	if p.err == nil {
-		_, p.err = io.ReadFull(p.in, buf[:])
-	}
-}
-
-func parseStamps(b *testing.B, out *bytes.Buffer) []int64 {
-	var stamps []int64
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		s, err := strconv.ParseInt(sc.Text(), 10, 64)
+	for i := range p.out {
+		line, err := p.out[i].ReadString('\n')
 		if err != nil {
-			b.Fatal(err)
+			b.Fatalf("handoff helper: %v", err)
+		}
+		if stamps[i], err = parseStamps(line); err != nil || len(stamps[i]) != n {
+			b.Fatalf("handoff helper: %d stamps in %q (%v), want %d", len(stamps[i]), line, err, n)
+		}
+	}
+	lat := make([]int64, n)
+	for j := range lat {
+		// The holder's stamp is its unlock, the other's the grant.
+		holder := (p.done + j) % 2
+		lat[j] = stamps[1-holder][j] - stamps[holder][j]
+	}
+	p.done += n
+	return lat
+}
+
+func parseStamps(line string) ([]int64, error) {
+	var stamps []int64
+	for _, f := range strings.Fields(line) {
+		s, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, err
 		}
 		stamps = append(stamps, s)
 	}
-	return stamps
+	return stamps, nil
+}
+
+func mustPipe(b *testing.B) (r, w *os.File) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r, w
+}
+
+func summarizeHandoff(s *samples) []row {
+	var rows []row
+	for _, p := range []int{50, 99} {
+		for _, ours := range []string{"ours-LockContext", "ours-Lock"} {
+			r := latencyRow(s, fmt.Sprintf("handoff across processes, %s: p%d", ours[5:], p), ours, "raw", p)
+			r.cells["raw"] = fmtNs(pooledPercentile(s.lat["raw"], p))
+			r.cells["gofrs"] = fmtNs(pooledPercentile(s.lat["gofrs-Lock"], p))
+			r.cells["gofrs-1ms"] = fmtNs(pooledPercentile(s.lat["gofrs-1ms"], p))
+			if ours == "ours-LockContext" {
+				limit := map[int]float64{50: 1.15, 99: 1.3}[p]
+				r.goal = fmt.Sprintf("≤ %gx raw", limit)
+				r.met = atMost(*r.ratio, limit)
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// latencyRow is a row for the p-th percentile of variant's latencies, with
+// its ratio to ref's over the same rounds.
+func latencyRow(s *samples, measure, variant, ref string, p int) row {
+	e := percentileRatio(s.lat[variant], s.lat[ref], p)
+	return row{
+		measure: measure,
+		cells:   map[string]string{"ours": fmtNs(pooledPercentile(s.lat[variant], p))},
+		ratio:   &e,
+		ref:     ref,
+		metric:  fmt.Sprintf("%s-vs-%s-p%d", variant, ref, p),
+	}
 }

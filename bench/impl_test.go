@@ -38,12 +38,16 @@ type impl struct {
 	open     func(path string) (contender, error)
 }
 
-// waitImpls are compared in the handoff and throughput cases.
+// waitImpls are compared in the handoff and throughput cases. gofrs/flock
+// has two ways to wait: its blocking Lock, a plain flock(2) that nothing can
+// cancel, and TryLockContext, which polls. Both are here, so that neither
+// our cancellable wait nor our plain one is compared only with polling.
 var waitImpls = []impl{
 	{"raw", true, openRaw},
 	{"ours-LockContext", true, openOursContext},
 	{"ours-Lock", true, openOursLock},
-	{"gofrs-1ms", false, openGofrs},
+	{"gofrs-Lock", true, openGofrsLock},
+	{"gofrs-1ms", false, openGofrsPoll},
 }
 
 func implByName(name string) (impl, error) {
@@ -108,7 +112,7 @@ type gofrsPoll struct {
 	cancel context.CancelFunc
 }
 
-func openGofrs(path string) (contender, error) {
+func openGofrsPoll(path string) (contender, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &gofrsPoll{gofrs.New(path), ctx, cancel}, nil
 }
@@ -123,3 +127,13 @@ func (g *gofrsPoll) lock() error {
 
 func (g *gofrsPoll) unlock() error { return g.f.Unlock() }
 func (g *gofrsPoll) close() error  { g.cancel(); return g.f.Close() }
+
+// gofrsLock waits with gofrs/flock's blocking Lock. Its Unlock closes the
+// file and its Lock reopens it, as gofrs always does.
+type gofrsLock struct{ f *gofrs.Flock }
+
+func openGofrsLock(path string) (contender, error) { return gofrsLock{gofrs.New(path)}, nil }
+
+func (g gofrsLock) lock() error   { return g.f.Lock() }
+func (g gofrsLock) unlock() error { return g.f.Unlock() }
+func (g gofrsLock) close() error  { return g.f.Close() }

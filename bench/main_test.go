@@ -6,7 +6,6 @@ package bench
 
 import (
 	"bufio"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,13 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-var throughputTime = flag.Duration("throughput", 3*time.Second,
-	"how long each throughput case runs")
 
 // Cross-process cases re-run this test binary as a helper process; its role
 // comes from roleEnv and its parameters from the other env* variables.
@@ -30,7 +25,7 @@ const (
 	implEnv     = "FLOCKBENCH_IMPL"
 	pathEnv     = "FLOCKBENCH_PATH"
 	counterEnv  = "FLOCKBENCH_COUNTER"
-	roundsEnv   = "FLOCKBENCH_ROUNDS"
+	countEnv    = "FLOCKBENCH_COUNT"
 	firstEnv    = "FLOCKBENCH_FIRST"
 	durationEnv = "FLOCKBENCH_DURATION"
 )
@@ -39,7 +34,15 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(runHelper(role))
 	}
-	os.Exit(m.Run())
+	run := startRun()
+	code := m.Run()
+	if *tableFlag != "" {
+		if err := writeTable(*tableFlag, run); err != nil {
+			fmt.Fprintln(os.Stderr, "table:", err)
+			code = max(code, 1)
+		}
+	}
+	os.Exit(code)
 }
 
 func runHelper(role string) int {
@@ -51,6 +54,8 @@ func runHelper(role string) int {
 		err = handoffHelper()
 	case "throughput":
 		err = throughputHelper()
+	case "many":
+		err = manyHelper()
 	default:
 		err = fmt.Errorf("unknown role %q", role)
 	}
@@ -92,8 +97,9 @@ func holdHelper() error {
 }
 
 // holdInOtherProcess starts holdHelper on path and returns once it holds
-// the lock. The helper exits when the benchmark ends.
-func holdInOtherProcess(b *testing.B, path string) {
+// the lock. The returned function makes the helper let go and exit; it is
+// also called when the benchmark ends, and may be called more than once.
+func holdInOtherProcess(b *testing.B, path string) (release func()) {
 	b.Helper()
 	cmd := helper(b, "hold", pathEnv+"="+path)
 	stdin, err := cmd.StdinPipe()
@@ -107,14 +113,20 @@ func holdInOtherProcess(b *testing.B, path string) {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
+	released := false
+	release = func() {
+		if !released {
+			released = true
+			stdin.Close()
+			cmd.Wait()
+		}
+	}
+	b.Cleanup(release)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if strings.TrimSpace(line) != "locked" {
 		b.Fatalf("holder: got %q, %v; want \"locked\"", line, err)
 	}
+	return release
 }
 
 // lockPath creates an empty lock file in a fresh temporary directory and
