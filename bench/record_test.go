@@ -22,6 +22,7 @@ type entry struct {
 	summarize summary
 	s         *samples
 	load      string // load average when its last run ended
+	cpu       string // other CPU use during its last run
 }
 
 var registry struct {
@@ -46,16 +47,19 @@ func record(b *testing.B, s *samples, summarize summary) {
 
 	registry.Lock()
 	defer registry.Unlock()
+	now := takeCPUSnapshot()
+	cpu := now.since(lastCPU)
+	lastCPU = now
 	for _, e := range registry.entries {
 		if e.name == b.Name() {
 			e.s.merge(s)
-			e.load = loadAverage()
+			e.load, e.cpu = loadAverage(), cpu
 			return
 		}
 	}
 	all := newSamples()
 	all.merge(s)
-	registry.entries = append(registry.entries, &entry{b.Name(), summarize, all, loadAverage()})
+	registry.entries = append(registry.entries, &entry{b.Name(), summarize, all, loadAverage(), cpu})
 }
 
 func reportSamples(b *testing.B, s *samples) {

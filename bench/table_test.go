@@ -129,9 +129,10 @@ func writeTable(path string, run runInfo) error {
 // writeRounds lists each case's rounds, the load when it ended, and every
 // failed check. Called with the registry locked.
 func writeRounds(w *strings.Builder) {
-	fmt.Fprint(w, "\nRounds, and the load average (1, 5, 15 min) as each case ended:\n\n")
+	fmt.Fprint(w, "\nEach case's rounds; the other CPU use while it ran (the last run, under -count);\n")
+	fmt.Fprint(w, "the load average (1, 5, 15 min) as it ended, which counts the benchmark's own processes:\n\n")
 	for _, e := range registry.entries {
-		fmt.Fprintf(w, "- %s: rounds %d; load %s\n", e.name, e.s.rounds, e.load)
+		fmt.Fprintf(w, "- %s: rounds %d; %s; load %s\n", e.name, e.s.rounds, e.cpu, e.load)
 	}
 	first := true
 	for _, e := range registry.entries {
