@@ -23,17 +23,16 @@ package flock
 //     locks only; an exclusive one fails with EBADF) where it may not, as for
 //     a directory.
 //
-// A wait polls with F_SETLK, backing off exponentially with jitter. Blocking
-// in F_SETLKW is not an option: nothing can interrupt it (the runtime's
-// signal handlers use SA_RESTART, and closing a descriptor to wake it would
-// release the process's other locks), and these kernels detect deadlocks per
-// process rather than per thread, so it fails with spurious EDEADLK when
-// goroutines of two processes wait on each other's files (golang/go#32817).
+// A wait polls with F_SETLK (wait.go). Blocking in F_SETLKW is not an
+// option: nothing can interrupt it (the runtime's signal handlers use
+// SA_RESTART, and closing a descriptor to wake it would release the
+// process's other locks), and these kernels detect deadlocks per process
+// rather than per thread, so it fails with spurious EDEADLK when goroutines
+// of two processes wait on each other's files (golang/go#32817).
 // F_SETLK never waits, so it takes no part in deadlock detection; should it
 // report EDEADLK all the same, that counts as "held elsewhere, try later".
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -73,10 +72,10 @@ func openLockFile(path string, o *options) (*os.File, error) {
 // An inode is a file that Locks of this process lock. Its fields are guarded
 // by table's mutex.
 type inode struct {
-	id      [2]uint64 // device and inode number
-	readers int       // Locks sharing the lock; the process holds F_RDLCK while > 0
-	writer  bool      // a Lock holds it exclusively; the process holds F_WRLCK
-	handles int       // registered descriptors of the file
+	id      fileID
+	readers int  // Locks sharing the lock; the process holds F_RDLCK while > 0
+	writer  bool // a Lock holds it exclusively; the process holds F_WRLCK
+	handles int  // registered descriptors of the file
 	orphans []*os.File
 }
 
@@ -93,34 +92,27 @@ type handle struct {
 var table struct {
 	sync.Mutex
 	fds    map[int]*handle
-	inodes map[[2]uint64]*inode
+	inodes map[fileID]*inode
 }
 
 func (in *inode) busy() bool { return in.readers > 0 || in.writer }
 
 // descriptor registers f's descriptor with the inode table.
-func descriptor(f *os.File) (int, error) {
-	rc, err := f.SyscallConn()
+func descriptor(f *os.File) (int, fileID, error) {
+	fd, err := fdOf(f)
 	if err != nil {
-		return -1, err
+		return -1, fileID{}, err
 	}
 	var st unix.Stat_t
-	fd := -1
-	if err := rc.Control(func(u uintptr) {
-		fd = int(u)
-		err = unix.Fstat(fd, &st)
-	}); err != nil {
-		return -1, err
+	if err := unix.Fstat(fd, &st); err != nil {
+		return -1, fileID{}, err
 	}
-	if err != nil {
-		return -1, err
-	}
-	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
+	id := fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
 	table.Lock()
 	defer table.Unlock()
 	if table.fds == nil {
 		table.fds = make(map[int]*handle)
-		table.inodes = make(map[[2]uint64]*inode)
+		table.inodes = make(map[fileID]*inode)
 	}
 	if old := table.fds[fd]; old != nil {
 		// The descriptor was closed behind the table's back and its number
@@ -134,6 +126,20 @@ func descriptor(f *os.File) (int, error) {
 	}
 	in.handles++
 	table.fds[fd] = &handle{inode: in, file: f}
+	return fd, id, nil
+}
+
+// fdOf returns f's descriptor without putting f in blocking mode, as f.Fd
+// would. The descriptor stays valid while f is open and registered.
+func fdOf(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return -1, err
+	}
 	return fd, nil
 }
 
@@ -169,7 +175,11 @@ func (h *handle) setHeld(m mode) {
 // closeLockFile closes a Lock's file, unless another Lock of this process
 // holds the same file: closing it then would release that Lock's lock in the
 // kernel, so the file stays open until the last holder unlocks.
-func closeLockFile(f *os.File, fd int) error {
+func closeLockFile(f *os.File) error {
+	fd, err := fdOf(f)
+	if err != nil {
+		return f.Close()
+	}
 	table.Lock()
 	h := table.fds[fd]
 	if h == nil {
@@ -261,30 +271,4 @@ func setlk(fd int, typ int16) error {
 			return err
 		}
 	}
-}
-
-// A kernelWait polls (poll.go); it has no descriptor of its own, since
-// closing one would release the process's locks on the file.
-type kernelWait struct {
-	poller
-	fd      int
-	settled chan struct{} // closed by the acquirer once the Lock's state is settled
-}
-
-func newKernelWait(fd int) (*kernelWait, error) {
-	return &kernelWait{poller: poller{stop: make(chan struct{})}, fd: fd, settled: make(chan struct{})}, nil
-}
-
-func (w *kernelWait) wait(ctx context.Context, m mode) error { return w.poll(ctx, w.fd, m) }
-
-func (w *kernelWait) cancel(reason error) bool {
-	w.stopWith(reason)
-	return true
-}
-
-func (w *kernelWait) close() {}
-
-// writableDir reports whether this process may create files in dir.
-func writableDir(dir string) bool {
-	return unix.Access(dir, unix.W_OK|unix.X_OK) == nil
 }

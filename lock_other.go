@@ -5,7 +5,6 @@
 package flock
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -26,28 +25,10 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	return os.OpenFile(path, flag, o.perm)
 }
 
-func descriptor(*os.File) (int, error) { return -1, nil }
+func descriptor(*os.File) (int, fileID, error) { return -1, fileID{}, nil }
 
 func tryLockFd(int, mode) error { return errors.ErrUnsupported }
 
 func unlockFd(int) error { return errors.ErrUnsupported }
 
-type kernelWait struct {
-	fd      int
-	settled chan struct{}
-}
-
-func newKernelWait(int) (*kernelWait, error) { return nil, errors.ErrUnsupported }
-
-func (*kernelWait) wait(context.Context, mode) error { return errors.ErrUnsupported }
-
-func (*kernelWait) cancel(error) bool { return true }
-
-func (*kernelWait) close() {}
-
-func writableDir(dir string) bool {
-	fi, err := os.Stat(dir)
-	return err == nil && fi.IsDir()
-}
-
-func closeLockFile(f *os.File, _ int) error { return f.Close() }
+func closeLockFile(f *os.File) error { return f.Close() }

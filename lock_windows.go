@@ -20,28 +20,13 @@ package flock
 // anything but a file with STATUS_INVALID_PARAMETER. A directory is refused
 // when the Lock is made, with an error wrapping errors.ErrUnsupported.
 //
-// A wait is a LockFileEx without LOCKFILE_FAIL_IMMEDIATELY, made on a thread
-// of its own and cancelled from another goroutine. New opens a synchronous
-// handle, because os.File can read and write through an overlapped handle
-// only from Go 1.25 on, and the holder record is written through the Lock's
-// *os.File; on a synchronous handle the wait blocks in LockFileEx and
-// CancelSynchronousIo ends it. NewFromFile may be given an overlapped handle;
-// there LockFileEx returns ERROR_IO_PENDING, the wait blocks on the request's
-// event, and CancelIoEx ends it. Either way the cancelled request completes
-// with ERROR_OPERATION_ABORTED, or with the lock if it was granted first.
-// Wine (8.0) cancels neither, and never completes a waiting request on an
-// overlapped handle: there a wait on a synchronous handle ends only when it
-// is granted, and one on an overlapped handle never ends.
+// A wait is a LockFileEx without LOCKFILE_FAIL_IMMEDIATELY (wait_windows.go).
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"runtime"
-	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/windows"
 )
@@ -116,24 +101,27 @@ func checkLockable(h windows.Handle) (info windows.ByHandleFileInformation, err 
 	return info, err
 }
 
-// descriptor returns f's handle. A handle fits in an int: the conversion
-// round-trips on every GOARCH.
-func descriptor(f *os.File) (int, error) {
+// descriptor returns f's handle, and the file's volume and index as its
+// identity. A handle fits in an int: the conversion round-trips on every
+// GOARCH.
+func descriptor(f *os.File) (int, fileID, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return -1, err
+		return -1, fileID{}, err
 	}
 	fd := -1
-	if err := rc.Control(func(h uintptr) {
+	var info windows.ByHandleFileInformation
+	if cerr := rc.Control(func(h uintptr) {
 		fd = int(h)
-		_, err = checkLockable(windows.Handle(h))
-	}); err != nil {
-		return -1, err
+		info, err = checkLockable(windows.Handle(h))
+	}); cerr != nil {
+		return -1, fileID{}, cerr
 	}
-	return fd, err
+	id := fileID{dev: uint64(info.VolumeSerialNumber), ino: uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}
+	return fd, id, err
 }
 
-func closeLockFile(f *os.File, _ int) error { return f.Close() }
+func closeLockFile(f *os.File) error { return f.Close() }
 
 // The locked byte: the last one of the largest file.
 const lockOffset, lockLength = ^uint32(0), 1
@@ -197,102 +185,4 @@ func tryLockFd(fd int, m mode) error {
 func unlockFd(fd int) error {
 	ov := &windows.Overlapped{Offset: lockOffset, OffsetHigh: lockOffset}
 	return windows.UnlockFileEx(windows.Handle(fd), 0, lockLength, 0, ov)
-}
-
-// A kernelWait is a LockFileEx request that waits. Like the Linux one, it
-// settles a race between the grant and a cancel with a compare-and-swap on
-// state, and a cancel that wins after the grant leaves the acquirer to
-// release the lock.
-type kernelWait struct {
-	fd        int // the Lock's handle: a cancel is always prompt, so Close waits and the handle outlives the wait
-	req       *request
-	thread    windows.Handle // the thread making the request, for CancelSynchronousIo
-	state     atomic.Uint32
-	reason    error         // why it was cancelled; written before cancelled is closed
-	returned  chan struct{} // closed once LockFileEx has returned
-	cancelled chan struct{} // closed once the canceller is done
-	settled   chan struct{} // closed by the acquirer once the Lock's state is settled
-}
-
-const (
-	waiting uint32 = iota
-	finished
-	cancelling
-)
-
-// newKernelWait prepares a wait on fd. It must be called on the goroutine
-// that then calls wait: it locks that goroutine to its thread, which a cancel
-// of a synchronous request must name.
-func newKernelWait(fd int) (*kernelWait, error) {
-	req, err := newRequest()
-	if err != nil {
-		return nil, err
-	}
-	runtime.LockOSThread()
-	thread, err := windows.OpenThread(windows.THREAD_TERMINATE, false, windows.GetCurrentThreadId())
-	if err != nil {
-		runtime.UnlockOSThread()
-		req.close()
-		return nil, err
-	}
-	return &kernelWait{
-		fd:        fd,
-		req:       req,
-		thread:    thread,
-		returned:  make(chan struct{}),
-		cancelled: make(chan struct{}),
-		settled:   make(chan struct{}),
-	}, nil
-}
-
-func (w *kernelWait) wait(ctx context.Context, m mode) error {
-	defer runtime.UnlockOSThread()
-	if ctx != nil {
-		stop := context.AfterFunc(ctx, func() { w.cancel(ctx.Err()) })
-		defer stop()
-	}
-	err := w.req.lock(windows.Handle(w.fd), flags(m))
-	close(w.returned)
-	if w.state.CompareAndSwap(waiting, finished) {
-		return err
-	}
-	<-w.cancelled
-	return w.reason
-}
-
-var cancelSynchronousIo = windows.NewLazySystemDLL("kernel32.dll").NewProc("CancelSynchronousIo")
-
-// cancel ends the wait if it has not ended yet, and returns once LockFileEx
-// has returned. A cancel can come before the request is made, and then finds
-// nothing to cancel, so it is repeated, backing off, until the request ends.
-func (w *kernelWait) cancel(reason error) bool {
-	if !w.state.CompareAndSwap(waiting, cancelling) {
-		return true
-	}
-	defer close(w.cancelled)
-	w.reason = reason
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
-	for delay := 20 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
-		windows.CancelIoEx(windows.Handle(w.fd), &w.req.ov)
-		cancelSynchronousIo.Call(uintptr(w.thread))
-		t.Reset(delay)
-		select {
-		case <-w.returned:
-			return true
-		case <-t.C:
-		}
-	}
-}
-
-func (w *kernelWait) close() {
-	w.req.close()
-	windows.CloseHandle(w.thread)
-}
-
-// writableDir reports whether dir is a directory; Guard's candidates other
-// than the temporary directory do not exist on Windows.
-func writableDir(dir string) bool {
-	fi, err := os.Stat(dir)
-	return err == nil && fi.IsDir()
 }

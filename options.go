@@ -18,11 +18,21 @@ type options struct {
 	onWait        func(path string)
 }
 
-func defaultOptions() options {
+func newOptions(opts []Option) options {
 	// 0600 by default: flock needs only a readable descriptor, so anyone who
 	// can open the file can take the lock and hold a daemon hostage. Sharing a
 	// lock between users is a decision the caller makes with WithFileMode.
-	return options{perm: 0o600}
+	o := options{perm: 0o600}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// checksAfterWin reports whether winning the lock in mode m is followed by
+// work on the file: the path check, or writing the holder record.
+func (o *options) checksAfterWin(m mode) bool {
+	return o.pathCheck || o.record && m == exclusive
 }
 
 // WithFileMode sets the permission bits of a lock file that [New] creates
@@ -42,7 +52,9 @@ func WithoutCreate() Option {
 // [Lock.LockContext] and their shared forms) calls once, with the lock file's
 // path, when it finds the lock taken and is about to wait: the place for a
 // daemon to log "waiting for lock on PATH". It runs on the waiting goroutine
-// before the wait starts, so it must not block or call the same [Lock].
+// before the wait starts, so it must not block or call the same [Lock]. If
+// it panics, the panic reaches the caller of the lock call, and the Lock is
+// left as if that call had not been made.
 func WithWaitHook(fn func(path string)) Option {
 	return func(o *options) { o.onWait = fn }
 }
@@ -57,11 +69,11 @@ func WithoutSymlinks() Option {
 }
 
 // WithHolderRecord makes the Lock write who holds it into the lock file each
-// time it wins the exclusive lock: the process ID on the first line (so that
-// `kill $(head -1 FILE)` works), then the host name and the time. The file is
-// written only after the lock is won and emptied before it is released, so
-// a process that loses the race never disturbs the holder's record. It needs
-// a regular file that the process can write: the file is opened read-write.
+// time it wins the exclusive lock: the process ID on the first line, then
+// the host name and the time. The file is written only after the lock is
+// won and emptied before it is released, so a process that loses the race
+// never disturbs the holder's record. It needs a regular file that the
+// process can write: the file is opened read-write.
 // When [Lock.TryLock] finds the lock held and the file names the holder, the
 // error carries it as a [*HeldError].
 func WithHolderRecord() Option {

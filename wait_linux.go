@@ -1,124 +1,142 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux && !flock_fcntl
+//go:build linux && !flock_fcntl && !flock_poll
 
 package flock
 
+// How a Linux kernel wait is interrupted. A goroutine blocked in flock(2)
+// cannot be woken from Go: the runtime installs its signal handlers with
+// SA_RESTART, so the kernel restarts the call after any signal, and closing
+// the descriptor does not help either, because the call holds its own
+// reference to the file.
+//
+// So the owner blocks in flock on the Lock's own descriptor, on a thread of
+// its own. To interrupt it, the canceller keeps the open file description
+// on a spare descriptor, points the Lock's descriptor number at a private
+// dummy file with dup3, and sends the thread SIGURG (the runtime's
+// preemption signal, which needs no handler of ours) until flock returns:
+// the restarted call resolves the descriptor number again, locks the dummy,
+// and returns at once. The waiter then puts its description back. The grant
+// path pays nothing for this; only a cancel duplicates a descriptor.
+//
+// That needs SIGURG to interrupt the thread: a handler must be installed
+// and the thread must not block the signal. A program may have ignored it
+// (signal.Ignore), or be a C archive whose host left it at its default,
+// which discards it; then prepare says so and the owner polls instead. A
+// program that relays SIGURG with signal.Notify sees one per cancelled
+// wait, as it already sees them for preemption.
+
 import (
-	"context"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// A goroutine blocked in flock(2) cannot be woken from Go: the runtime's
-// signal handlers use SA_RESTART, so the kernel restarts the call after any
-// signal, and closing the descriptor does not help either, because the call
-// holds its own reference to the file.
-//
-// So a kernelWait blocks, on a thread of its own, on a private duplicate of
-// the lock's descriptor. To cancel it, dup3 points that descriptor number at a
-// private dummy file, then the thread gets SIGURG (the runtime's own
-// preemption signal, which needs no handler of ours) until flock returns: the
-// restarted call resolves the descriptor again, locks the dummy, and returns
-// at once. The dup3 comes first, so a signal that lands before the thread
-// enters flock does no harm. A compare-and-swap on state decides between the
-// grant and the cancel; if the cancel wins after the kernel granted the real
-// lock, the acquirer releases it before the cancelled call returns, so a
-// cancelled wait leaves no lock behind. This relies on the runtime's SIGURG
-// handler, which every Go program has except one built as a C archive or
-// shared library that leaves SIGURG to the host; a program that relays
-// SIGURG with signal.Notify sees one per cancelled wait, as it already sees
-// them for preemption.
-type kernelWait struct {
-	fd        int // private duplicate of the lock descriptor
-	tid       int // the thread blocked in flock on fd
-	state     atomic.Uint32
-	reason    error         // why it was cancelled; written before cancelled is closed
-	returned  chan struct{} // closed once flock has returned
-	cancelled chan struct{} // closed once the canceller is done with fd (signals may follow)
-	settled   chan struct{} // closed by the acquirer once the Lock's state is settled
+// Signals sent to a thread that has moved on are spurious preemption
+// requests, which the runtime ignores.
+const lateNudgesAreHarmless = true
+
+type sysWait struct {
+	fd    int // the Lock's descriptor, on which the owner blocks
+	tid   int // the owner's thread
+	saved int // the description, kept while fd names the dummy; -1 otherwise
+	flags int // fd's descriptor flags, restored with it
 }
 
-const (
-	waiting uint32 = iota
-	finished
-	cancelling
-)
-
-// newKernelWait prepares a wait on a duplicate of fd. It must be called on
-// the goroutine that then calls wait: it locks that goroutine to its thread,
-// whose ID the canceller signals.
-func newKernelWait(fd int) (*kernelWait, error) {
+func (s *sysWait) prepare(fd int) bool {
+	if !sigurgInterrupts() {
+		return false
+	}
 	if _, err := cancelTarget(); err != nil {
-		return nil, err
+		return false
 	}
-	nfd, err := dupFd(fd)
+	*s = sysWait{fd: fd, tid: unix.Gettid(), saved: -1}
+	return true
+}
+
+// block waits in flock(2) until the description holds the lock. A call
+// restarted after a signal resolves s.fd again.
+func (s *sysWait) block(m mode) error {
+	return explain(ignoringEINTR(func() error { return unix.Flock(s.fd, how(m)) }))
+}
+
+// interrupt points fd at the dummy, keeping the description on s.saved. It
+// reports false, changing nothing, if there is no descriptor to spare; the
+// canceller tries again at its next nudge.
+func (s *sysWait) interrupt() bool {
+	flags, err := unix.FcntlInt(uintptr(s.fd), unix.F_GETFD, 0)
 	if err != nil {
-		return nil, err
+		return false
 	}
-	runtime.LockOSThread()
-	return &kernelWait{
-		fd:        nfd,
-		tid:       unix.Gettid(),
-		returned:  make(chan struct{}),
-		cancelled: make(chan struct{}),
-		settled:   make(chan struct{}),
-	}, nil
+	saved, err := dupFd(s.fd)
+	if err != nil {
+		return false
+	}
+	dummy, _ := cancelTarget() // made in prepare
+	if ignoringEINTR(func() error { return unix.Dup3(dummy, s.fd, unix.O_CLOEXEC) }) != nil {
+		unix.Close(saved)
+		return false
+	}
+	s.saved, s.flags = saved, flags
+	return true
 }
 
-// wait blocks until fd's open file description holds the lock (nil), ctx
-// ends (ctx.Err()), cancel is called (its reason), or flock fails.
-func (w *kernelWait) wait(ctx context.Context, m mode) error {
-	defer runtime.UnlockOSThread()
-	if ctx != nil {
-		stop := context.AfterFunc(ctx, func() { w.cancel(ctx.Err()) })
-		defer stop()
+func (s *sysWait) nudge() { unix.Tgkill(unix.Getpid(), s.tid, unix.SIGURG) }
+
+// restore puts the description back on fd, with its flags.
+func (s *sysWait) restore() {
+	if s.saved < 0 {
+		return
 	}
-	err := lockFd(w.fd, m)
-	close(w.returned)
-	if w.state.CompareAndSwap(waiting, finished) {
-		return err
+	flag := 0
+	if s.flags&unix.FD_CLOEXEC != 0 {
+		flag = unix.O_CLOEXEC
 	}
-	<-w.cancelled
-	return w.reason
+	ignoringEINTR(func() error { return unix.Dup3(s.saved, s.fd, flag) })
+	unix.Close(s.saved)
+	s.saved = -1
 }
 
-// cancel ends the wait if it has not ended yet. It returns once flock has
-// returned, and reports that the wait's end can be awaited.
-func (w *kernelWait) cancel(reason error) bool {
-	if !w.state.CompareAndSwap(waiting, cancelling) {
-		return true
+func (s *sysWait) unlock() { unlockFd(s.fd) }
+
+func (s *sysWait) finish() {}
+
+// sigurgInterrupts reports whether SIGURG sent to this thread would
+// interrupt a system call it is blocked in: the signal has a handler, and
+// the thread does not block it. It reads the kernel's state, not the Go
+// runtime's, so that it sees what a C host did too.
+func sigurgInterrupts() bool {
+	var act, mask [16]uintptr // larger than the kernel's struct sigaction and sigset_t
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGURG), 0,
+		uintptr(unsafe.Pointer(&act)), sigsetBytes, 0, 0); e != 0 {
+		return false
 	}
-	w.reason = reason
-	dummy, _ := cancelTarget() // checked in newKernelWait
-	ignoringEINTR(func() error { return unix.Dup3(dummy, w.fd, unix.O_CLOEXEC) })
-	// Done with fd: the waiter may close it as soon as flock returns,
-	// without waiting for this goroutine to be scheduled again.
-	close(w.cancelled)
-	pid := unix.Getpid()
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
-	// One signal is enough unless the thread was between system calls when
-	// it landed; resend, backing off, until flock has returned. A signal
-	// that lands after the waiter moved on is a spurious preemption
-	// request, which the runtime ignores.
-	for delay := 20 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
-		unix.Tgkill(pid, w.tid, unix.SIGURG)
-		t.Reset(delay)
-		select {
-		case <-w.returned:
-			return true
-		case <-t.C:
-		}
+	const sigDfl, sigIgn = 0, 1
+	if h := act[sigHandlerWord]; h == sigDfl || h == sigIgn {
+		return false
 	}
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, 0, 0,
+		uintptr(unsafe.Pointer(&mask)), sigsetBytes, 0, 0); e != 0 {
+		return false
+	}
+	bit := uint(unix.SIGURG) - 1
+	const wordBits = uint(unsafe.Sizeof(uintptr(0)) * 8)
+	return mask[bit/wordBits]&(1<<(bit%wordBits)) == 0
 }
 
-func (w *kernelWait) close() { closeFd(w.fd) }
+// The kernel's struct sigaction starts with the handler everywhere but on
+// MIPS, where an int of flags comes first (padded to a pointer on mips64),
+// and MIPS has 128 signals where the others have 64.
+var sigHandlerWord, sigsetBytes = func() (int, uintptr) {
+	if strings.HasPrefix(runtime.GOARCH, "mips") {
+		return 1, 16
+	}
+	return 0, 8
+}()
 
 var dummy struct {
 	sync.Mutex
@@ -126,13 +144,13 @@ var dummy struct {
 	made bool
 }
 
-// cancelTarget returns the process's dummy file for cancelled waits. It must
-// be private: a shared file such as /dev/null has a global flock that another
-// process could hold, and the cancelled wait would block on it. A memfd is
-// private; where memfd_create is refused, an unnamed temporary file is too.
-// Every cancelled wait locks the same open file description, which never
-// conflicts with itself. A failure (say, EMFILE) is not remembered: the next
-// wait tries again.
+// cancelTarget returns the process's dummy file for interrupted waits. It
+// must be private: a shared file such as /dev/null has a global flock that
+// another process could hold, and the interrupted call would block on it. A
+// memfd is private; where memfd_create is refused, an unnamed temporary file
+// is too. Every interrupted call locks the same open file description, which
+// never conflicts with itself. A failure (say, EMFILE) is not remembered:
+// the next wait tries again.
 func cancelTarget() (int, error) {
 	dummy.Lock()
 	defer dummy.Unlock()
@@ -142,7 +160,7 @@ func cancelTarget() (int, error) {
 	fd, err := unix.MemfdCreate("flock-cancel", unix.MFD_CLOEXEC)
 	if err == unix.ENOSYS || err == unix.EPERM || err == unix.EACCES {
 		fd, err = unix.Open(os.TempDir(), unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
-		if err == unix.EOPNOTSUPP || err == unix.EISDIR || err == unix.EINVAL {
+		if err == unix.EOPNOTSUPP || err == unix.EISDIR || err == unix.EINVAL || err == unix.EPERM || err == unix.EACCES {
 			fd, err = unlinkedTempFile()
 		}
 	}
@@ -151,6 +169,17 @@ func cancelTarget() (int, error) {
 	}
 	dummy.fd, dummy.made = fd, true
 	return fd, nil
+}
+
+// dupFd returns a close-on-exec duplicate of fd: a second descriptor of the
+// same open file description.
+func dupFd(fd int) (int, error) {
+	var nfd int
+	err := ignoringEINTR(func() (err error) {
+		nfd, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+		return err
+	})
+	return nfd, err
 }
 
 // unlinkedTempFile is the last resort for a private dummy file, where the

@@ -4,6 +4,9 @@
 
 package flock
 
+// This file is the lock of the systems with flock(2). Go's own
+// cmd/go/internal/filelock trusts flock(2) on exactly these.
+
 import (
 	"errors"
 	"io/fs"
@@ -38,18 +41,22 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	return openedLockFile(path, f, err, o)
 }
 
-// descriptor returns f's descriptor without putting f in blocking mode, as
-// f.Fd would.
-func descriptor(f *os.File) (int, error) {
+// descriptor returns f's descriptor, without putting f in blocking mode as
+// f.Fd would, and the file's identity.
+func descriptor(f *os.File) (int, fileID, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return -1, err
+		return -1, fileID{}, err
 	}
 	fd := -1
-	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, err
+	var st unix.Stat_t
+	if cerr := rc.Control(func(u uintptr) {
+		fd = int(u)
+		err = unix.Fstat(fd, &st)
+	}); cerr != nil {
+		return -1, fileID{}, cerr
 	}
-	return fd, nil
+	return fd, fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, err
 }
 
 func how(m mode) int {
@@ -67,11 +74,6 @@ func tryLockFd(fd int, m mode) error {
 		return ErrLocked
 	}
 	return explain(err)
-}
-
-// lockFd waits in the kernel until fd's description holds the lock.
-func lockFd(fd int, m mode) error {
-	return explain(ignoringEINTR(func() error { return unix.Flock(fd, how(m)) }))
 }
 
 // explain turns the errnos by which a file system says it cannot do flock
@@ -99,18 +101,6 @@ func unlockFd(fd int) error {
 	return ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_UN) })
 }
 
-// dupFd returns a close-on-exec duplicate of fd: a second descriptor of the
-// same open file description, which a waiter can block on and give up
-// without touching the caller's descriptor.
-func dupFd(fd int) (int, error) {
-	var nfd int
-	err := ignoringEINTR(func() (err error) {
-		nfd, err = unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-		return err
-	})
-	return nfd, err
-}
-
 // ignoringEINTR retries fn while it fails with EINTR. The Go runtime installs
 // its signal handlers with SA_RESTART, but some kernels still return EINTR
 // from these calls; os/file_posix.go retries for the same reason.
@@ -123,11 +113,4 @@ func ignoringEINTR(fn func() error) error {
 	}
 }
 
-func closeFd(fd int) { unix.Close(fd) }
-
-// writableDir reports whether this process may create files in dir.
-func writableDir(dir string) bool {
-	return unix.Access(dir, unix.W_OK|unix.X_OK) == nil
-}
-
-func closeLockFile(f *os.File, _ int) error { return f.Close() }
+func closeLockFile(f *os.File) error { return f.Close() }
