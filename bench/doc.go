@@ -10,8 +10,9 @@
 // every variant runs one batch, in an order rotated by the round, and the
 // ratios pair the variants' batches of the same rounds.
 //
-// The full run, recorded in results/ (about 3 minutes with the current
-// core, crashing its many-waiter case; longer once that case runs):
+// The full run, recorded in results/ (about 2.5 minutes with the core
+// before issue 12, whose many-waiter helper crashes at once; longer once
+// that case runs to the end):
 //
 //	cd bench && ./record.sh -label LABEL
 //
