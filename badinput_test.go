@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -27,65 +26,68 @@ import (
 // Bad input gets an error that names the operation and the path: never a
 // panic, a hang or a lost lock.
 
-func init() {
-	// emfile runs out of descriptors, then tries to open and to wait.
-	helperRoles["emfile"] = func(path string) int {
-		l, err := flock.New(path) // before the limit
-		if err != nil {
-			fmt.Println("error:", err)
-			return 1
-		}
-		var rl unix.Rlimit
-		unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
-		for {
-			if _, err := unix.Dup(0); err != nil {
-				break
-			}
-		}
-		_, err = flock.New(path + ".other")
-		fmt.Println("new:", err)
-		// Held by the parent: the wait cannot make the file that
-		// interrupts a kernel wait, so it polls, until its deadline.
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		fmt.Println("lock:", l.LockContext(ctx))
-		fmt.Println("trylock:", l.TryLock())
-		return 0
+// Emfile runs out of descriptors, then tries to open and to wait.
+func (helperRoles) Emfile(args []string) int {
+	path := args[0]
+	l, err := flock.New(path) // before the limit
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
 	}
-	// drop takes the lock, drops every reference to the Lock and collects
-	// garbage: the lock must stay held.
-	helperRoles["drop"] = func(path string) int {
-		func() {
-			l, err := flock.New(path)
-			if err == nil {
-				err = l.TryLock()
-			}
-			if err != nil {
-				fmt.Println("error:", err)
-				os.Exit(1)
-			}
-		}()
-		for range 5 {
-			runtime.GC()
+	var rl unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
+	for {
+		if _, err := unix.Dup(0); err != nil {
+			break
 		}
-		return reportAndHold(nil)
 	}
-	// noflock makes the kernel refuse flock(2) with the errno in the lock
-	// path's name, as a file system without flock support does.
-	helperRoles["noflock"] = func(path string) int {
-		errno := map[string]syscall.Errno{"ENOLCK": unix.ENOLCK, "EOPNOTSUPP": unix.EOPNOTSUPP}[filepath.Base(path)]
-		if err := refuseFlock(errno); err != nil {
-			fmt.Println("seccomp:", err)
-			return 1
-		}
+	_, err = flock.New(path + ".other")
+	fmt.Println("new:", err)
+	// Held by the parent: the wait cannot make the file that
+	// interrupts a kernel wait, so it polls, until its deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	fmt.Println("lock:", l.LockContext(ctx))
+	fmt.Println("trylock:", l.TryLock())
+	return 0
+}
+
+// Drop takes the lock, drops every reference to the Lock and collects
+// garbage: the lock must stay held.
+func (helperRoles) Drop(args []string) int {
+	path := args[0]
+	func() {
 		l, err := flock.New(path)
 		if err == nil {
 			err = l.TryLock()
 		}
-		fmt.Println(err)
-		fmt.Println("unsupported:", errors.Is(err, errors.ErrUnsupported))
-		return 0
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+	}()
+	for range 5 {
+		runtime.GC()
 	}
+	return reportAndHold(nil)
+}
+
+// Noflock makes the kernel refuse flock(2) with the errno in the lock
+// path's name, as a file system without flock support does.
+func (helperRoles) Noflock(args []string) int {
+	path := args[0]
+	errno := map[string]syscall.Errno{"ENOLCK": unix.ENOLCK, "EOPNOTSUPP": unix.EOPNOTSUPP}[filepath.Base(path)]
+	if err := refuseFlock(errno); err != nil {
+		fmt.Println("seccomp:", err)
+		return 1
+	}
+	l, err := flock.New(path)
+	if err == nil {
+		err = l.TryLock()
+	}
+	fmt.Println(err)
+	fmt.Println("unsupported:", errors.Is(err, errors.ErrUnsupported))
+	return 0
 }
 
 func TestBadPathsGetPathErrors(t *testing.T) {
@@ -166,26 +168,11 @@ func TestPermissionDeniedOnCreate(t *testing.T) {
 
 // runAsNobody runs a helper as user nobody from a copy of the test binary
 // that nobody may execute, and returns its output.
-func runAsNobody(t *testing.T, role, path string) string {
+func runAsNobody(t *testing.T, how, path string) string {
 	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root to run a helper as nobody; as non-root the test's own user is denied the same way")
-	}
-	bin := t.TempDir()
-	for _, d := range []string{filepath.Dir(bin), bin} {
-		require.NoError(t, os.Chmod(d, 0o755))
-	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	b, err := os.ReadFile(exe)
-	require.NoError(t, err)
-	copyExe := filepath.Join(bin, "flock.test")
-	require.NoError(t, os.WriteFile(copyExe, b, 0o755))
-	cmd := exec.Command(copyExe, "-test.run=^$", path)
-	cmd.Env = append(os.Environ(), helperEnv+"="+role)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, _ := cmd.Output()
-	return string(out)
+	p, line := startHelper(t, how, path, asUser(t, nobodyUID))
+	p.cmd.Wait()
+	return line
 }
 
 func TestReadOnlyFileSystem(t *testing.T) {
@@ -222,7 +209,7 @@ func TestFileSystemWithoutFlock(t *testing.T) {
 		{"EOPNOTSUPP", "file system does not support flock locks: operation not supported", "true"},
 	} {
 		path := filepath.Join(t.TempDir(), c.errno)
-		h, line := startHelper(t, "noflock", path)
+		h, line := startRoleLine(t, "Noflock", path)
 		assert.Equal(t, "trylock "+path+": "+c.msg, line)
 		assert.Equal(t, "unsupported: "+c.unsupported, h.readLine())
 		h.exit()
@@ -235,7 +222,7 @@ func TestTooManyOpenFiles(t *testing.T) {
 	path := lockPath(t)
 	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
-	h, line := startHelper(t, "emfile", path)
+	h, line := startRoleLine(t, "Emfile", path)
 	assert.Equal(t, "new: open "+path+".other: too many open files", line)
 	assert.Equal(t, "lock: lock "+path+": context deadline exceeded", h.readLine(), "a wait needs no descriptor, and ends at its deadline")
 	assert.Equal(t, "trylock: trylock "+path+": lock is held elsewhere", h.readLine(), "the Lock stays usable")
@@ -245,7 +232,7 @@ func TestTooManyOpenFiles(t *testing.T) {
 func TestDroppedLockStaysHeld(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
-	h := mustHold(t, "drop", path)
+	h := mustHoldRole(t, "Drop", path)
 	assert.Equal(t, "busy", probe(t, "trylock", path), "a collected Lock must not release its lock")
 	h.exit()
 	assert.Equal(t, "locked", probe(t, "trylock", path))

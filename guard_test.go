@@ -17,19 +17,28 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func init() {
-	helperRoles["record"] = func(path string) int {
-		l, err := flock.New(path, flock.WithHolderRecord())
-		if err == nil {
-			err = l.TryLock()
-		}
-		return reportAndHold(err)
+// Record takes the lock at args[0] with a holder record, and holds it.
+func (helperRoles) Record(args []string) int {
+	l, err := flock.New(args[0], flock.WithHolderRecord())
+	if err == nil {
+		err = l.TryLock()
 	}
-	// guard takes the Guard of application "app" in the directory path.
-	helperRoles["guard"] = func(dir string) int {
-		_, err := flock.Guard("app", flock.WithLockDir(dir))
-		return reportAndHold(err)
-	}
+	return reportAndHold(err)
+}
+
+// Guard takes the Guard of application "app" in the directory args[0].
+func (helperRoles) Guard(args []string) int {
+	_, err := flock.Guard("app", flock.WithLockDir(args[0]))
+	return reportAndHold(err)
+}
+
+// mustHoldRole starts a helper in role on arg and requires that it holds
+// the lock.
+func mustHoldRole(t *testing.T, role, arg string) *proc {
+	t.Helper()
+	p := startRole(t, role, []string{arg})
+	require.Equal(t, "locked", p.readLine())
+	return p
 }
 
 // reportAndHold prints "locked" or the error, and on success holds until
@@ -47,7 +56,7 @@ func reportAndHold(err error) int {
 func TestTryLockNamesTheRecordedHolder(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
-	h := mustHold(t, "record", path)
+	h := mustHoldRole(t, "Record", path)
 	host, err := os.Hostname()
 	require.NoError(t, err)
 
@@ -91,7 +100,7 @@ func TestHolderRecordIsEmptiedOnUnlock(t *testing.T) {
 func TestGuardRefusesSecondInstanceAndNamesTheFirst(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	h := mustHold(t, "guard", dir)
+	h := mustHoldRole(t, "Guard", dir)
 	g, err := flock.Guard("app", flock.WithLockDir(dir))
 	assert.Nil(t, g)
 	assert.ErrorIs(t, err, flock.ErrLocked)

@@ -1,7 +1,5 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux || windows
-
 package flock_test
 
 import (
@@ -13,7 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -22,49 +20,164 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Multi-process tests re-run this test binary as a helper process. The
-// helper's role comes from FLOCK_HELPER; TestMain runs it instead of the
-// tests. A helper reports each step on stdout, one line per step, after the
-// step is done, so the parent never mistakes "about to lock" for "holds".
-const helperEnv = "FLOCK_HELPER"
+// Multi-process tests run this test binary again as a helper process in a
+// role: a method of helperRoles, defined next to the tests that use it, which
+// TestMain runs instead of the tests when FLOCK_TEST_ROLE names it. A helper
+// reports each step on stdout, one line per step, after the step is done, so
+// the parent never mistakes "about to lock" for "holds".
+const roleEnv = "FLOCK_TEST_ROLE"
+
+// helperRoles has a method for each role: it gets the helper's command-line
+// arguments and returns its exit status.
+type helperRoles struct{}
 
 func TestMain(m *testing.M) {
-	if role := os.Getenv(helperEnv); role != "" {
-		os.Exit(runHelper(role, os.Args[len(os.Args)-1]))
+	if role := os.Getenv(roleEnv); role != "" {
+		run := reflect.ValueOf(helperRoles{}).MethodByName(role)
+		if !run.IsValid() {
+			fmt.Fprintln(os.Stderr, "unknown helper role", role)
+			os.Exit(2)
+		}
+		os.Exit(run.Interface().(func([]string) int)(os.Args[1:]))
 	}
-	os.Exit(m.Run())
-}
-
-// helperRoles maps a role to the function a helper process runs, given the
-// last command-line argument (a lock path); test files add their own roles
-// in init functions.
-var helperRoles = map[string]func(path string) int{
-	"lock":     func(p string) int { return holdHelper("lock", p) },
-	"rlock":    func(p string) int { return holdHelper("rlock", p) },
-	"trylock":  func(p string) int { return holdHelper("trylock", p) },
-	"tryrlock": func(p string) int { return holdHelper("tryrlock", p) },
-	"lockctx":  func(p string) int { return holdHelper("lockctx", p) },
-	"count":    countHelper,
-}
-
-func runHelper(role, path string) int {
-	if run, ok := helperRoles[role]; ok {
-		return run(path)
+	code := m.Run()
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
 	}
-	fmt.Fprintln(os.Stderr, "unknown helper role", role)
-	return 2
+	os.Exit(code)
 }
 
-// holdHelper takes the lock the way role says, prints "locked" (or the
-// error), then holds until stdin is closed. A line "unlock" on stdin makes it
-// unlock first and print "unlocked".
-func holdHelper(role, path string) int {
+// sharedDir, if set, is a directory that every user may enter, which
+// TestMain removes once the tests have run.
+var sharedDir string
+
+// A proc is a process that a test started: a helper, or a tool.
+type proc struct {
+	t     *testing.T
+	name  string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+}
+
+// A procOption changes how launch starts a process.
+type procOption func(*exec.Cmd)
+
+// withEnv adds variables to the process's environment.
+func withEnv(kv ...string) procOption {
+	return func(c *exec.Cmd) { c.Env = append(c.Env, kv...) }
+}
+
+// launch starts argv, bounded by the test's deadline: a process still
+// running shortly before it is killed, so that a stuck helper fails its test
+// instead of hanging the run. It is how every test starts a process.
+func launch(t *testing.T, argv []string, opts ...procOption) *proc {
+	t.Helper()
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if deadline, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-5*time.Second))
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = os.Environ()
+	cmd.Stderr = os.Stderr
+	cmd.WaitDelay = 5 * time.Second
+	for _, opt := range opts {
+		opt(cmd)
+	}
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start(), "start %v", argv)
+	p := &proc{t: t, name: filepath.Base(argv[0]), cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		cancel()
+	})
+	return p
+}
+
+// startRole starts a helper process in role with args.
+func startRole(t *testing.T, role string, args []string, opts ...procOption) *proc {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	p := launch(t, append([]string{exe}, args...), append([]procOption{withEnv(roleEnv + "=" + role)}, opts...)...)
+	p.name = role
+	return p
+}
+
+// readLine returns the next line the process printed.
+func (p *proc) readLine() string {
+	p.t.Helper()
+	line, err := p.out.ReadString('\n')
+	require.NoError(p.t, err, "%s (pid %d) printed no line", p.name, p.cmd.Process.Pid)
+	return strings.TrimSpace(line)
+}
+
+func (p *proc) send(line string) {
+	p.t.Helper()
+	_, err := io.WriteString(p.stdin, line+"\n")
+	require.NoError(p.t, err)
+}
+
+// exit closes the process's stdin, so that it exits, and waits for it.
+func (p *proc) exit() {
+	p.t.Helper()
+	p.stdin.Close()
+	require.NoError(p.t, p.cmd.Wait(), "%s (pid %d)", p.name, p.cmd.Process.Pid)
+}
+
+// startHelper starts a helper that takes the lock at path as how says (see
+// Hold), and returns once the helper has printed its first line, which it
+// also returns.
+func startHelper(t *testing.T, how, path string, opts ...procOption) (*proc, string) {
+	t.Helper()
+	p := startRole(t, "Hold", []string{how, path}, opts...)
+	line := p.readLine()
+	t.Logf("helper %d (%s %s): %s", p.cmd.Process.Pid, how, filepath.Base(path), line)
+	return p, line
+}
+
+// startRoleLine starts a helper in role on arg and returns it with the first
+// line it printed.
+func startRoleLine(t *testing.T, role, arg string, opts ...procOption) (*proc, string) {
+	t.Helper()
+	p := startRole(t, role, []string{arg}, opts...)
+	return p, p.readLine()
+}
+
+// mustHold starts a helper that takes the lock as how says and requires
+// that it holds it.
+func mustHold(t *testing.T, how, path string) *proc {
+	t.Helper()
+	p, line := startHelper(t, how, path)
+	require.Equal(t, "locked", line)
+	return p
+}
+
+// probe reports, from a fresh process, whether the lock at path can be taken
+// as how says ("trylock" or "tryrlock") right now: "locked" or "busy".
+func probe(t *testing.T, how, path string) string {
+	t.Helper()
+	p, line := startHelper(t, how, path)
+	p.exit()
+	return line
+}
+
+// Hold takes the lock at args[1] the way args[0] says (lock, rlock, trylock,
+// tryrlock or lockctx), prints "locked", "busy" or the error, then holds
+// until stdin is closed. A line "unlock" on stdin makes it unlock first and
+// print "unlocked".
+func (helperRoles) Hold(args []string) int {
+	how, path := args[0], args[1]
 	l, err := flock.New(path)
 	if err != nil {
 		fmt.Println("error:", err)
 		return 1
 	}
-	switch role {
+	switch how {
 	case "lock":
 		err = l.Lock()
 	case "rlock":
@@ -75,6 +188,8 @@ func holdHelper(role, path string) int {
 		err = l.TryRLock()
 	case "lockctx":
 		err = l.LockContext(context.Background())
+	default:
+		err = fmt.Errorf("unknown way to lock %q", how)
 	}
 	switch {
 	case errors.Is(err, flock.ErrLocked):
@@ -96,120 +211,6 @@ func holdHelper(role, path string) int {
 		}
 	}
 	return 0
-}
-
-// countHelper increments the counter file next to the lock under the lock,
-// FLOCK_ROUNDS times or for FLOCK_SECONDS, and prints how many it did.
-func countHelper(path string) int {
-	l, err := flock.New(path)
-	if err != nil {
-		fmt.Println("error:", err)
-		return 1
-	}
-	rounds, _ := strconv.Atoi(os.Getenv("FLOCK_ROUNDS"))
-	seconds, _ := strconv.ParseFloat(os.Getenv("FLOCK_SECONDS"), 64)
-	deadline := time.Now().Add(time.Duration(seconds * float64(time.Second)))
-	ctx, cancel := context.WithCancel(context.Background()) // a context that can end: the cancellable path
-	defer cancel()
-	counter := path + ".count"
-	fmt.Println("ready")
-	bufio.NewReader(os.Stdin).ReadString('\n') // start together
-	n := 0
-	for rounds > 0 && n < rounds || seconds > 0 && time.Now().Before(deadline) {
-		if err := l.LockContext(ctx); err != nil {
-			fmt.Println("error:", err)
-			return 1
-		}
-		if err := increment(counter); err != nil {
-			fmt.Println("error:", err)
-			return 1
-		}
-		if err := l.Unlock(); err != nil {
-			fmt.Println("error:", err)
-			return 1
-		}
-		n++
-	}
-	fmt.Println(n)
-	return 0
-}
-
-// increment reads a decimal number from file and writes it back plus one: a
-// read-modify-write that loses updates unless the lock excludes.
-func increment(file string) error {
-	b, err := os.ReadFile(file)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return os.WriteFile(file, []byte(strconv.Itoa(n+1)), 0o644)
-}
-
-// helper is a running helper process.
-type helper struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Reader
-}
-
-// startHelper starts a helper process in role on path and returns once it has
-// printed its first line, which it also returns.
-func startHelper(t *testing.T, role, path string, env ...string) (*helper, string) {
-	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^$", path)
-	cmd.Env = append(append(os.Environ(), helperEnv+"="+role), env...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	h := &helper{t: t, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
-	t.Cleanup(func() { h.cmd.Process.Kill(); h.cmd.Wait() })
-	line := h.readLine()
-	t.Logf("helper %d (%s %s): %s", cmd.Process.Pid, role, filepath.Base(path), line)
-	return h, line
-}
-
-func (h *helper) readLine() string {
-	h.t.Helper()
-	line, err := h.out.ReadString('\n')
-	require.NoError(h.t, err, "helper output")
-	return strings.TrimSpace(line)
-}
-
-func (h *helper) send(line string) {
-	h.t.Helper()
-	_, err := io.WriteString(h.stdin, line+"\n")
-	require.NoError(h.t, err)
-}
-
-// exit closes the helper's stdin, so that it exits, and waits for it.
-func (h *helper) exit() {
-	h.t.Helper()
-	h.stdin.Close()
-	require.NoError(h.t, h.cmd.Wait())
-}
-
-// mustHold starts a helper that takes the lock in role and requires that it
-// holds it.
-func mustHold(t *testing.T, role, path string) *helper {
-	t.Helper()
-	h, line := startHelper(t, role, path)
-	require.Equal(t, "locked", line)
-	return h
-}
-
-// probe reports, from a fresh process, whether the lock at path can be taken
-// in mode ("trylock" or "tryrlock") right now: "locked" or "busy".
-func probe(t *testing.T, role, path string) string {
-	t.Helper()
-	h, line := startHelper(t, role, path)
-	h.exit()
-	return line
 }
 
 // Waiting for something that must not happen can only be bounded by a guess;

@@ -493,23 +493,12 @@ func TestPermissionDeniedIsFsErrPermission(t *testing.T) {
 		assertPathError(t, err, "open", path)
 		return
 	}
-	// A copy of the test binary that nobody may run, in a directory nobody
-	// may enter.
 	for _, d := range []string{filepath.Dir(dir), dir} {
-		require.NoError(t, os.Chmod(d, 0o755))
+		require.NoError(t, os.Chmod(d, 0o755)) // nobody may enter
 	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	b, err := os.ReadFile(exe)
-	require.NoError(t, err)
-	exe = filepath.Join(dir, "flock.test")
-	require.NoError(t, os.WriteFile(exe, b, 0o755))
-	cmd := exec.Command(exe, "-test.run=^$", path)
-	cmd.Env = append(os.Environ(), helperEnv+"=trylock")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.Output()
-	require.Error(t, err, "the helper fails to open the file")
-	assert.Contains(t, string(out), "error: open "+path+": permission denied")
+	p, line := startHelper(t, "trylock", path, asUser(t, nobodyUID))
+	assert.Error(t, p.cmd.Wait(), "the helper fails to open the file")
+	assert.Equal(t, "error: open "+path+": permission denied", line)
 }
 
 func assertPathError(t *testing.T, err error, op, path string) {

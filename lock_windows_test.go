@@ -309,10 +309,10 @@ func TestWindowsNoLostUpdatesAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	const procs, rounds = 3, 30
 	path := winLockPath(t)
-	helpers := make([]*helper, procs)
+	helpers := make([]*proc, procs)
 	for i := range helpers {
-		h, line := startHelper(t, "count", path, "FLOCK_ROUNDS="+strconv.Itoa(rounds))
-		require.Equal(t, "ready", line)
+		h := startRole(t, "Count", []string{path}, withEnv("FLOCK_ROUNDS="+strconv.Itoa(rounds)))
+		require.Equal(t, "ready", h.readLine())
 		helpers[i] = h
 	}
 	for _, h := range helpers {

@@ -32,9 +32,7 @@ import (
 //	go test -race -run '^TestRemoveOnClose' -remove.duration=10m -timeout=1h .
 var removeDuration = flag.Duration("remove.duration", 3*time.Second, "how long the removal stress test runs")
 
-func init() { helperRoles["remove"] = removeHelper }
-
-// removeHelper locks, checks that it is alone, and closes, in a loop, until
+// Remove locks, checks that it is alone, and closes, in a loop, until
 // its stdin is closed; then it prints "done" and its count of rounds. It
 // proves it is alone by creating the marker file FLOCK_MARKER exclusively
 // and removing it again before it lets go; each time it finds the marker
@@ -44,7 +42,8 @@ func init() { helperRoles["remove"] = removeHelper }
 // removes the lock file while holding it. With FLOCK_UNSAFE set it removes
 // the file itself, while holding it, from a plain Lock: what a cleanup job or
 // a naive program does, and what the package documentation warns against.
-func removeHelper(path string) int {
+func (helperRoles) Remove(args []string) int {
+	path := args[0]
 	marker := os.Getenv("FLOCK_MARKER")
 	unsafe := os.Getenv("FLOCK_UNSAFE") != ""
 	var stop atomic.Bool
@@ -113,7 +112,7 @@ func runRemovers(t *testing.T, procs int, d time.Duration, untilViolation bool, 
 	path := filepath.Join(dir, "locks", "test.lock")
 	require.NoError(t, os.Mkdir(filepath.Dir(path), 0o755))
 	watch := watchDir(t, filepath.Dir(path))
-	f := newFleet(t, "remove", path, append(env, "FLOCK_MARKER="+filepath.Join(dir, "inside"))...)
+	f := newFleet(t, "Remove", path, append(env, "FLOCK_MARKER="+filepath.Join(dir, "inside"))...)
 	for range procs {
 		f.start()
 	}

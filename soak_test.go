@@ -13,7 +13,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,15 +35,14 @@ var (
 	soakDuration = flag.Duration("soak.duration", 3*time.Second, "how long the soak test runs")
 )
 
-func init() { helperRoles["soak"] = soakHelper }
-
-// soakHelper takes the lock in a loop and increments the counter file under
+// Soak takes the lock in a loop and increments the counter file under
 // it until its stdin is closed. Under the lock it appends "enter" (with the
 // value read) and "leave" (with the value written) to the shared mark log,
 // and reports "in" right after entering and "committed" right after its
 // write, pausing after each, so that the killer can strike inside the
 // critical section on either side of the write.
-func soakHelper(path string) int {
+func (helperRoles) Soak(args []string) int {
+	path := args[0]
 	id := os.Getenv("FLOCK_ID")
 	l, err := flock.New(path)
 	if err != nil {
@@ -156,7 +154,7 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 	require.NoError(t, err)
 	defer marks.Close()
 
-	f := newFleet(t, "soak", path)
+	f := newFleet(t, "Soak", path)
 	for range *soakProcs {
 		f.start()
 	}
@@ -193,7 +191,7 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 				// The mark goes first: the lock cannot pass to anyone
 				// before the kernel has killed the holder, so the mark
 				// precedes every enter that the kill lets in.
-				_, err := fmt.Fprintf(marks, "kill %d %d\n", e.m.id, e.m.cmd.Process.Pid)
+				_, err := fmt.Fprintf(marks, "kill %d %d\n", e.m.id, e.m.p.cmd.Process.Pid)
 				require.NoError(t, err)
 				f.kill(e.m)
 				kills++
@@ -394,7 +392,6 @@ func TestSoakCheckerCatchesOverlapsAndLostCommits(t *testing.T) {
 // each (kill the helper, restart it, count) without asserting anywhere else.
 type fleet struct {
 	t       *testing.T
-	exe     string
 	role    string
 	path    string
 	env     []string
@@ -406,8 +403,7 @@ type fleet struct {
 
 type member struct {
 	id     int
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
+	p      *proc
 	killed bool
 }
 
@@ -420,18 +416,11 @@ type event struct {
 
 func newFleet(t *testing.T, role, path string, env ...string) *fleet {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	f := &fleet{
-		t: t, exe: exe, role: role, path: path, env: env,
+		t: t, role: role, path: path, env: env,
 		events: make(chan event, 256), quit: make(chan struct{}), live: map[int]*member{},
 	}
-	t.Cleanup(func() {
-		close(f.quit)
-		for _, m := range f.live {
-			m.cmd.Process.Kill()
-		}
-	})
+	t.Cleanup(func() { close(f.quit) })
 	return f
 }
 
@@ -441,30 +430,22 @@ func (f *fleet) start() *member {
 	f.t.Helper()
 	f.started++
 	m := &member{id: f.started}
-	m.cmd = exec.Command(f.exe, "-test.run=^$", f.path)
-	m.cmd.Env = append(os.Environ(), helperEnv+"="+f.role, "FLOCK_ID="+strconv.Itoa(m.id))
-	m.cmd.Env = append(m.cmd.Env, f.env...)
-	m.cmd.Stderr = os.Stderr
-	var err error
-	m.stdin, err = m.cmd.StdinPipe()
-	require.NoError(f.t, err)
-	stdout, err := m.cmd.StdoutPipe()
-	require.NoError(f.t, err)
-	require.NoError(f.t, m.cmd.Start())
+	env := append([]string{"FLOCK_ID=" + strconv.Itoa(m.id)}, f.env...)
+	m.p = startRole(f.t, f.role, []string{f.path}, withEnv(env...))
 	f.live[m.id] = m
-	go f.read(m, stdout)
+	go f.read(m)
 	return m
 }
 
-func (f *fleet) read(m *member, stdout io.Reader) {
-	lines := bufio.NewScanner(stdout)
+func (f *fleet) read(m *member) {
+	lines := bufio.NewScanner(m.p.out)
 	for lines.Scan() {
 		select {
 		case f.events <- event{m: m, line: lines.Text()}:
 		case <-f.quit:
 		}
 	}
-	err := m.cmd.Wait()
+	err := m.p.cmd.Wait()
 	select {
 	case f.events <- event{m: m, exited: true, err: err}:
 	case <-f.quit:
@@ -501,7 +482,7 @@ func (f *fleet) kill(m *member) {
 	f.t.Helper()
 	m.killed = true
 	// A helper that failed may have exited already; its exit event says why.
-	if err := m.cmd.Process.Signal(syscall.SIGKILL); !errors.Is(err, os.ErrProcessDone) {
+	if err := m.p.cmd.Process.Signal(syscall.SIGKILL); !errors.Is(err, os.ErrProcessDone) {
 		require.NoError(f.t, err)
 	}
 }
@@ -510,6 +491,6 @@ func (f *fleet) kill(m *member) {
 // report and exit.
 func (f *fleet) stopAll() {
 	for _, m := range f.live {
-		m.stdin.Close()
+		m.p.stdin.Close()
 	}
 }

@@ -189,10 +189,10 @@ func TestProcessesShareFairlyWithoutLostUpdates(t *testing.T) {
 func contend(t *testing.T, procs int) []int {
 	t.Helper()
 	path := lockPath(t)
-	helpers := make([]*helper, procs)
+	helpers := make([]*proc, procs)
 	for i := range helpers {
-		h, line := startHelper(t, "count", path, "FLOCK_SECONDS=2")
-		require.Equal(t, "ready", line)
+		h := startRole(t, "Count", []string{path}, withEnv("FLOCK_SECONDS=2"))
+		require.Equal(t, "ready", h.readLine())
 		helpers[i] = h
 	}
 	for _, h := range helpers {
