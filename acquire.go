@@ -14,11 +14,12 @@ import (
 )
 
 func newLock(f *os.File, path string, o *options) (*Lock, error) {
-	if o.record {
-		// The record is written by truncating and writing the file.
-		if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	if o.record && !mayWriteRecord(f) {
+		if !o.guard {
 			return nil, &fs.PathError{Op: "open", Path: path, Err: errRecordNeedsFile}
 		}
+		// Someone else's file: lock it, without a record.
+		o.record = false
 	}
 	fd, id, err := descriptor(f)
 	if err != nil {

@@ -2,7 +2,10 @@
 
 package flock
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrLocked is what [Lock.TryLock] and [Lock.TryRLock] return, wrapped in an
 // [*fs.PathError] that names the lock file, when another holder has the lock:
@@ -29,6 +32,17 @@ var errNilContext = errors.New("nil Context")
 // errSymlink is the cause when WithoutSymlinks refuses a path.
 var errSymlink = errors.New("is a symbolic link, which WithoutSymlinks refuses")
 
-// errRecordNeedsFile is the cause when WithHolderRecord is given anything but
-// a regular file: a record cannot be written into a directory or a device.
-var errRecordNeedsFile = errors.New("WithHolderRecord needs a regular file")
+// errRecordNeedsFile is the cause when WithHolderRecord is given a file that
+// the record may not be written into (see mayWriteRecord).
+var errRecordNeedsFile = errors.New("WithHolderRecord needs a regular file with one link, which this user owns and may write")
+
+// errHoldersUnsupported is the cause when Holders is called on a system
+// whose kernel does not say who holds a lock.
+var errHoldersUnsupported = fmt.Errorf("this system does not say who holds a lock: %w", errors.ErrUnsupported)
+
+// errGuardSymlink and errGuardNotRegular are the causes when Guard finds
+// something at its lock path that it will not lock.
+var (
+	errGuardSymlink    = errors.New("is a symbolic link, which Guard never follows; remove it")
+	errGuardNotRegular = errors.New("is not a regular file; Guard locks only a file of its own; remove it")
+)

@@ -23,6 +23,9 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrInvalid}
 	}
+	if o.guard {
+		return openGuardFile(path, o)
+	}
 	flag := os.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY
 	if o.record {
 		flag = os.O_RDWR | unix.O_NONBLOCK | unix.O_NOCTTY
@@ -44,19 +47,15 @@ func openLockFile(path string, o *options) (*os.File, error) {
 // descriptor returns f's descriptor, without putting f in blocking mode as
 // f.Fd would, and the file's identity.
 func descriptor(f *os.File) (int, fileID, error) {
-	rc, err := f.SyscallConn()
+	fd, err := fdOf(f)
 	if err != nil {
 		return -1, fileID{}, err
 	}
-	fd := -1
 	var st unix.Stat_t
-	if cerr := rc.Control(func(u uintptr) {
-		fd = int(u)
-		err = unix.Fstat(fd, &st)
-	}); cerr != nil {
-		return -1, fileID{}, cerr
+	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
+		return -1, fileID{}, err
 	}
-	return fd, fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, err
+	return fd, fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
 }
 
 func how(m mode) int {
@@ -101,16 +100,11 @@ func unlockFd(fd int) error {
 	return ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_UN) })
 }
 
-// ignoringEINTR retries fn while it fails with EINTR. The Go runtime installs
-// its signal handlers with SA_RESTART, but some kernels still return EINTR
-// from these calls; os/file_posix.go retries for the same reason.
-func ignoringEINTR(fn func() error) error {
-	for {
-		err := fn()
-		if err != unix.EINTR {
-			return err
-		}
-	}
-}
-
 func closeLockFile(f *os.File) error { return f.Close() }
+
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = false
+
+// sharedMode is the mode of Guard's machine-wide lock files: flock(2) needs
+// only read access.
+const sharedMode = 0o644

@@ -1,44 +1,36 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
-
 package flock_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// Record takes the lock at args[0] with a holder record, and holds it.
-func (helperRoles) Record(args []string) int {
-	l, err := flock.New(args[0], flock.WithHolderRecord())
-	if err == nil {
-		err = l.TryLock()
-	}
-	return reportAndHold(err)
-}
-
-// Guard takes the Guard of application "app" in the directory args[0].
+// Guard takes the Guard of application args[0], in the directory args[1]
+// unless it is "-", per user if args[2] is "user"; prints "locked" or the
+// error, and holds until stdin is closed.
 func (helperRoles) Guard(args []string) int {
-	_, err := flock.Guard("app", flock.WithLockDir(args[0]))
+	var opts []flock.Option
+	if len(args) > 1 && args[1] != "-" {
+		opts = append(opts, flock.WithLockDir(args[1]))
+	}
+	if len(args) > 2 && args[2] == "user" {
+		opts = append(opts, flock.WithUserScope())
+	}
+	_, err := flock.Guard(args[0], opts...)
 	return reportAndHold(err)
-}
-
-// mustHoldRole starts a helper in role on arg and requires that it holds
-// the lock.
-func mustHoldRole(t *testing.T, role, arg string) *proc {
-	t.Helper()
-	p := startRole(t, role, []string{arg})
-	require.Equal(t, "locked", p.readLine())
-	return p
 }
 
 // reportAndHold prints "locked" or the error, and on success holds until
@@ -53,62 +45,55 @@ func reportAndHold(err error) int {
 	return 0
 }
 
-func TestTryLockNamesTheRecordedHolder(t *testing.T) {
-	t.Parallel()
-	path := lockPath(t)
-	h := mustHoldRole(t, "Record", path)
-	host, err := os.Hostname()
-	require.NoError(t, err)
-
-	l := mustNew(t, path, flock.WithHolderRecord())
-	err = l.TryLock()
-	assert.ErrorIs(t, err, flock.ErrLocked)
-	var held *flock.HeldError
-	require.ErrorAs(t, err, &held)
-	assert.Equal(t, h.cmd.Process.Pid, held.Holder.PID)
-	assert.Equal(t, host, held.Holder.Host)
-	assert.False(t, held.Holder.Since.IsZero())
-	assert.Contains(t, err.Error(), "trylock "+path+": held by pid "+strconv.Itoa(h.cmd.Process.Pid)+" on "+host)
-
-	// A Lock without the option reads the record too, as does flock(1)'s
-	// user with cat.
-	plain := mustNew(t, path)
-	assert.ErrorAs(t, plain.TryLock(), &held)
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Regexp(t, "^"+strconv.Itoa(h.cmd.Process.Pid)+"\nhost=", string(b), "the loser must not have rewritten the record")
-	h.exit()
+// startGuard starts a helper that takes app's Guard in dir ("-" for the
+// default) and returns it with the line it printed.
+func startGuard(t *testing.T, app, dir string, opts ...procOption) (*proc, string) {
+	t.Helper()
+	p := startRole(t, "Guard", []string{app, dir}, opts...)
+	line := p.readLine()
+	t.Logf("guard helper %d (%s in %s): %s", p.cmd.Process.Pid, app, dir, line)
+	return p, line
 }
 
-func TestHolderRecordIsEmptiedOnUnlock(t *testing.T) {
-	t.Parallel()
-	path := lockPath(t)
-	l := mustNew(t, path, flock.WithHolderRecord())
-	require.NoError(t, l.Lock())
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Regexp(t, "^"+strconv.Itoa(os.Getpid())+"\n", string(b))
-	require.NoError(t, l.Unlock())
-	b, err = os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Empty(t, string(b), "a released lock must not name a holder")
-	require.NoError(t, l.RLock())
-	b, _ = os.ReadFile(path)
-	assert.Empty(t, string(b), "shared holders are not recorded")
+// heldBy returns how a contention error names a process running the test
+// binary.
+func heldBy(pid int) string {
+	return "held by pid " + strconv.Itoa(pid) + " (" + testCommand() + ")"
+}
+
+// testCommand is the command name the kernel gives this test binary.
+func testCommand() string {
+	name := filepath.Base(os.Args[0])
+	if len(name) > 15 { // TASK_COMM_LEN - 1
+		name = name[:15]
+	}
+	return name
 }
 
 func TestGuardRefusesSecondInstanceAndNamesTheFirst(t *testing.T) {
 	t.Parallel()
+	if !holdersKnown {
+		t.Skip("this system does not say who holds a lock")
+	}
 	dir := t.TempDir()
-	h := mustHoldRole(t, "Guard", dir)
+	first, line := startGuard(t, "app", dir)
+	require.Equal(t, "locked", line)
+
 	g, err := flock.Guard("app", flock.WithLockDir(dir))
 	assert.Nil(t, g)
 	assert.ErrorIs(t, err, flock.ErrLocked)
 	var held *flock.HeldError
 	require.ErrorAs(t, err, &held)
-	assert.Equal(t, h.cmd.Process.Pid, held.Holder.PID)
-	assert.Contains(t, err.Error(), "guard "+filepath.Join(dir, "app.lock")+": held by pid "+strconv.Itoa(h.cmd.Process.Pid))
-	h.exit()
+	hs := held.Holders()
+	require.Len(t, hs, 1, "holders of %s", filepath.Join(dir, "app.lock"))
+	assert.Equal(t, first.cmd.Process.Pid, hs[0].PID)
+	assert.Equal(t, testCommand(), hs[0].Command)
+	host, _ := os.Hostname()
+	assert.Equal(t, host, hs[0].Host, "the record adds the host")
+	assert.WithinDuration(t, time.Now(), hs[0].Since, time.Hour, "the record adds the time the lock was won")
+	want := "guard " + filepath.Join(dir, "app.lock") + ": " + heldBy(first.cmd.Process.Pid) + " on " + host + " since "
+	assert.Contains(t, err.Error(), want)
+	first.exit()
 
 	g, err = flock.Guard("app", flock.WithLockDir(dir))
 	require.NoError(t, err, "the first instance has exited")
@@ -116,30 +101,86 @@ func TestGuardRefusesSecondInstanceAndNamesTheFirst(t *testing.T) {
 	require.NoError(t, g.Close())
 }
 
-// Not parallel: it changes the environment.
-func TestGuardPicksTheRuntimeDirectory(t *testing.T) {
+func TestGuardPathIsWhatGuardLocks(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	t.Setenv("XDG_RUNTIME_DIR", dir)
-	g, err := flock.Guard("picks-dir")
+	path, err := flock.GuardPath("app", flock.WithLockDir(dir))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "app.lock"), path)
+	_, err = os.Stat(path)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "GuardPath creates nothing")
+
+	g, err := flock.Guard("app", flock.WithLockDir(dir))
 	require.NoError(t, err)
 	defer g.Close()
-	assert.Equal(t, filepath.Join(dir, "picks-dir.lock"), g.Path())
+	assert.Equal(t, path, g.Path())
+	if holdersKnown {
+		hs, err := flock.Holders(path)
+		require.NoError(t, err)
+		require.Len(t, hs, 1)
+		assert.Equal(t, os.Getpid(), hs[0].PID, "a status command finds the running instance")
+	}
+}
 
-	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "missing"))
-	g2, err := flock.Guard("picks-dir-2")
-	require.NoError(t, err)
-	defer g2.Close()
-	assert.NotEqual(t, filepath.Join(dir, "missing"), filepath.Dir(g2.Path()), "an unusable runtime dir is skipped")
-	assert.Contains(t, []string{"/run/lock", "/var/lock", os.TempDir()}, filepath.Dir(g2.Path()))
+func TestGuardContextWaitsForTheRunningInstance(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first, line := startGuard(t, "app", dir)
+	require.Equal(t, "locked", line)
+
+	ctx, cancel := context.WithTimeout(context.Background(), quiescent)
+	defer cancel()
+	_, err := flock.GuardContext(ctx, "app", flock.WithLockDir(dir))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assertPathError(t, err, "guard", filepath.Join(dir, "app.lock"))
+
+	wait := mustBlock(t, "GuardContext", func() error {
+		g, err := flock.GuardContext(context.Background(), "app", flock.WithLockDir(dir))
+		if err == nil {
+			err = g.Close()
+		}
+		return err
+	})
+	first.exit()
+	require.NoError(t, wait.wait(), "GuardContext runs once the first instance has exited")
 }
 
 func TestGuardRejectsNamesThatAreNotFileNames(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"", "a/b", "..", ".", "x\x00y"} {
+	for _, name := range []string{"", "a/b", `a\b`, "..", ".", "x\x00y"} {
 		_, err := flock.Guard(name, flock.WithLockDir(t.TempDir()))
 		var pe *fs.PathError
 		if assert.ErrorAs(t, err, &pe, "%q", name) {
 			assert.Equal(t, "guard", pe.Op)
 		}
+		_, err = flock.GuardPath(name)
+		assert.Error(t, err, "GuardPath(%q)", name)
 	}
+}
+
+func TestGuardNamesAMissingDirectoryAndWithLockDir(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "missing")
+	_, err := flock.Guard("app", flock.WithLockDir(dir))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	assertPathError(t, err, "guard", filepath.Join(dir, "app.lock"))
+	assert.ErrorContains(t, err, "the directory "+dir+" does not exist")
+	assert.ErrorContains(t, err, "WithLockDir")
+	_, err = os.Stat(dir)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "Guard never makes the lock directory")
+}
+
+func TestHeldErrorLooksUpNothingUntilAsked(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	a, b := mustNew(t, path), mustNew(t, path)
+	require.NoError(t, a.TryLock())
+	err := b.TryLock()
+	var held *flock.HeldError
+	require.ErrorAs(t, err, &held)
+	require.NoError(t, a.Close())
+	// Asked only now, after the holder let go: the answer is as of now.
+	assert.Empty(t, held.Holders(), "no one holds the lock any more")
+	assert.Equal(t, "trylock "+path+": "+flock.ErrLocked.Error(), err.Error())
+	assert.True(t, errors.Is(err, flock.ErrLocked))
 }

@@ -42,6 +42,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = true
+
+// sharedMode is the mode of Guard's machine-wide lock files: an exclusive
+// record lock needs a descriptor open for writing.
+const sharedMode = 0o666
+
 // errNotWritable is the cause when an exclusive lock is asked of a file that
 // is open read-only. errors.Is(err, unix.EBADF) still holds.
 var errNotWritable = fmt.Errorf("an exclusive fcntl lock needs the file open for writing: %w", unix.EBADF)
@@ -49,6 +56,9 @@ var errNotWritable = fmt.Errorf("an exclusive fcntl lock needs the file open for
 func openLockFile(path string, o *options) (*os.File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrInvalid}
+	}
+	if o.guard {
+		return openGuardFile(path, o)
 	}
 	flag := os.O_RDWR | unix.O_NONBLOCK | unix.O_NOCTTY // O_NONBLOCK: see lock_unix.go
 	if o.noFollow {
@@ -127,20 +137,6 @@ func descriptor(f *os.File) (int, fileID, error) {
 	in.handles++
 	table.fds[fd] = &handle{inode: in, file: f}
 	return fd, id, nil
-}
-
-// fdOf returns f's descriptor without putting f in blocking mode, as f.Fd
-// would. The descriptor stays valid while f is open and registered.
-func fdOf(f *os.File) (int, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return -1, err
-	}
-	fd := -1
-	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, err
-	}
-	return fd, nil
 }
 
 // unregister forgets h, which holds nothing any more. Called with table
@@ -265,10 +261,5 @@ func unlockFd(fd int) error {
 
 func setlk(fd int, typ int16) error {
 	lk := unix.Flock_t{Type: typ, Whence: 0, Start: 0, Len: 0} // the whole file
-	for {
-		err := unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk)
-		if err != unix.EINTR {
-			return err
-		}
-	}
+	return ignoringEINTR(func() error { return unix.FcntlFlock(uintptr(fd), unix.F_SETLK, &lk) })
 }

@@ -32,3 +32,37 @@ func tryLockFd(int, mode) error { return errors.ErrUnsupported }
 func unlockFd(int) error { return errors.ErrUnsupported }
 
 func closeLockFile(f *os.File) error { return f.Close() }
+
+func pathID(path string) (fileID, error) {
+	if _, err := os.Stat(path); err != nil {
+		return fileID{}, &fs.PathError{Op: "holders", Path: path, Err: err}
+	}
+	return fileID{}, nil
+}
+
+func openNoFollow(path string) (*os.File, error) { return os.Open(path) }
+
+const sharedMode = 0o644
+
+func mayWriteRecord(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func checkPrivateDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err == nil && !fi.IsDir() {
+		err = &fs.PathError{Op: "stat", Path: dir, Err: errors.New("not a directory")}
+	}
+	return err
+}
+
+func makePrivateDir(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return checkPrivateDir(dir)
+}
+
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = false

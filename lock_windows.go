@@ -41,6 +41,9 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	if path == "" {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrInvalid}
 	}
+	if o.guard {
+		return openGuardFile(path, o)
+	}
 	name, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
@@ -186,3 +189,39 @@ func unlockFd(fd int) error {
 	ov := &windows.Overlapped{Offset: lockOffset, OffsetHigh: lockOffset}
 	return windows.UnlockFileEx(windows.Handle(fd), 0, lockLength, 0, ov)
 }
+
+// pathID returns the identity of the file at path.
+func pathID(path string) (fileID, error) {
+	h, err := createFile(path, 0, windows.OPEN_EXISTING, windows.FILE_FLAG_BACKUP_SEMANTICS)
+	if err != nil {
+		return fileID{}, &fs.PathError{Op: "holders", Path: path, Err: err}
+	}
+	defer windows.CloseHandle(h)
+	var info windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+		return fileID{}, &fs.PathError{Op: "holders", Path: path, Err: err}
+	}
+	return fileID{dev: uint64(info.VolumeSerialNumber), ino: uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}, nil
+}
+
+// openNoFollow opens path to read it, without following a link.
+func openNoFollow(path string) (*os.File, error) {
+	h, err := createFile(path, windows.GENERIC_READ, windows.OPEN_EXISTING, windows.FILE_FLAG_OPEN_REPARSE_POINT)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(h), path), nil
+}
+
+// createFile opens path, sharing it with every other opener.
+func createFile(path string, access, disposition, attrs uint32) (windows.Handle, error) {
+	name, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return windows.InvalidHandle, err
+	}
+	share := uint32(windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE)
+	return windows.CreateFile(name, access, share, nil, disposition, attrs, 0)
+}
+
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = false

@@ -32,3 +32,44 @@ func openedLockFile(path string, f *os.File, err error, o *options) (*os.File, e
 	}
 	return f, nil
 }
+
+// pathID returns the identity of the file at path, following a link.
+func pathID(path string) (fileID, error) {
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Stat(path, &st) }); err != nil {
+		return fileID{}, &fs.PathError{Op: "holders", Path: path, Err: err}
+	}
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
+}
+
+// openNoFollow opens path to read it, refusing a link, and without waiting
+// for a FIFO's writer.
+func openNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+}
+
+// ignoringEINTR retries fn while it fails with EINTR. The Go runtime installs
+// its signal handlers with SA_RESTART, but some kernels still return EINTR
+// from these calls; os/file_posix.go retries for the same reason.
+func ignoringEINTR(fn func() error) error {
+	for {
+		err := fn()
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// fdOf returns f's descriptor without putting f in blocking mode, as f.Fd
+// would. The descriptor stays valid while f is open and registered.
+func fdOf(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return -1, err
+	}
+	return fd, nil
+}

@@ -14,8 +14,13 @@ type options struct {
 	record        bool // write the holder in the file; needs it open for writing
 	pathCheck     bool
 	removeOnClose bool
-	dir           string // for Guard
 	onWait        func(path string)
+
+	// Guard's
+	guard     bool // open the file as Guard does (guardfile_unix.go)
+	dir       string
+	userScope bool
+	permSet   bool // WithFileMode was given
 }
 
 func newOptions(opts []Option) options {
@@ -39,7 +44,7 @@ func (o *options) checksAfterWin(m mode) bool {
 // (the process umask still applies). It has no effect on an existing file.
 // The default is 0600.
 func WithFileMode(perm fs.FileMode) Option {
-	return func(o *options) { o.perm = perm.Perm() }
+	return func(o *options) { o.perm, o.permSet = perm.Perm(), true }
 }
 
 // WithoutCreate makes [New] fail with an error wrapping [fs.ErrNotExist]

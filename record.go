@@ -8,10 +8,8 @@ package flock
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
-	"time"
 )
 
 // checkWin runs the checks that follow winning the kernel lock: that the
@@ -72,19 +70,13 @@ func (l *Lock) reopen() error {
 	old := l.f
 	l.mu.Lock()
 	l.f, l.fd, l.id = f, fd, id
+	if l.opts.guard {
+		// The new file may be someone else's.
+		l.opts.record = mayWriteRecord(f)
+	}
 	l.mu.Unlock()
 	closeLockFile(old)
 	return errReplaced
-}
-
-func (l *Lock) writeRecord() error {
-	host, _ := os.Hostname()
-	rec := fmt.Sprintf("%d\nhost=%s\nsince=%s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339Nano))
-	if err := l.f.Truncate(0); err != nil {
-		return err
-	}
-	_, err := l.f.WriteAt([]byte(rec), 0)
-	return err
 }
 
 // releaseKernel empties the holder record, or removes the file where the
