@@ -12,53 +12,102 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
+// tryAcquire makes one attempt at the lock without waiting, all under ctx.
+// On failure the Lock has no key in the queue, or its session is retired so
+// that the key goes with the lease.
+func (l *Lock) tryAcquire(ctx context.Context) (ticket, *concurrency.Session, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := l.session(ctx)
+		if err != nil {
+			return ticket{}, nil, err
+		}
+		t, first, err := enqueue(ctx, l.client, l.prefix, s.Lease())
+		if err != nil {
+			l.retire(s) // the key may have been put all the same
+			// A lease that etcd expired before the client noticed: one
+			// more try, with a new session.
+			if attempt == 1 && errors.Is(err, rpctypes.ErrLeaseNotFound) {
+				continue
+			}
+			return ticket{}, nil, err
+		}
+		if first {
+			return t, s, nil
+		}
+		if _, err := release(ctx, l.client, t); err != nil {
+			l.retire(s)
+		}
+		return ticket{}, nil, flock.ErrLocked
+	}
+}
+
 // lock is Lock and LockContext.
 func (l *Lock) lock(ctx context.Context) error {
 	const op = "lock"
 	if err := l.waitTurn(ctx, op); err != nil {
 		return err
 	}
+	lctx, stop := l.within(ctx, nil)
+	defer stop()
+	var retry backoff
 	for {
-		s, err := l.session(ctx)
-		if err != nil {
-			<-l.turn
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return l.error(op, nil, err)
-		}
-		m := concurrency.NewMutex(s, l.key)
-		wctx, cancel := l.within(ctx, s)
-		res := make(chan error, 1)
-		go func() { res <- m.Lock(wctx) }()
-		abandoned := false
-		select {
-		case err = <-res:
-		case <-wctx.Done():
-			// Do not wait for the Mutex to withdraw its key: it does so
-			// with a request that has no deadline, which in a partition
-			// would outlast ctx. Retiring the session withdraws the key
-			// instead, and res is buffered, so the goroutine ends alone.
-			err, abandoned = wctx.Err(), true
-		}
-		cancel()
+		t, s, err := l.acquire(lctx)
 		if err == nil {
-			return l.begin(op, m, s)
+			return l.begin(op, t, s)
 		}
-		// Decide before retiring s, which ends it.
-		requeue := ctx.Err() == nil && l.ctx.Err() == nil && expired(s, err)
-		if abandoned || !released(m) {
-			l.retire(s)
-		}
-		if requeue {
-			continue // the session ended while waiting: queue again
+		retryable := errors.Is(err, errTicketGone) || unavailable(err) ||
+			errors.Is(err, rpctypes.ErrLeaseNotFound)
+		if lctx.Err() == nil && retryable && retry.wait(lctx) {
+			continue
 		}
 		<-l.turn
 		if ctx.Err() != nil {
-			return ctx.Err() // unwrapped, as the flock package returns it
+			return l.error(op, ctx.Err())
 		}
-		return l.error(op, s, err)
+		return l.error(op, l.cause(err))
 	}
+}
+
+// acquire queues for the lock and waits for it, under ctx. Each request is
+// bounded by the request timeout; the wait is not. On failure the Lock has no
+// key in the queue, or its session is retired so that the key goes with the
+// lease.
+func (l *Lock) acquire(ctx context.Context) (ticket, *concurrency.Session, error) {
+	rctx, cancel := context.WithTimeout(ctx, l.timeout)
+	s, err := l.session(rctx)
+	if err != nil {
+		cancel()
+		return ticket{}, nil, err
+	}
+	t, first, err := enqueue(rctx, l.client, l.prefix, s.Lease())
+	cancel()
+	if err != nil {
+		l.retire(s)
+		return ticket{}, nil, err
+	}
+	if first {
+		return t, s, nil
+	}
+	// A session that ends while waiting ends the wait: its key is gone.
+	wctx, stop := l.within(ctx, s)
+	defer stop()
+	var retry backoff
+	for {
+		err = awaitTurn(wctx, l.client, l.prefix, t, l.timeout)
+		if err == nil {
+			return t, s, nil
+		}
+		if wctx.Err() != nil || !unavailable(err) || !retry.wait(wctx) {
+			break
+		}
+	}
+	// Withdraw: retiring s revokes its lease in the background, so that
+	// giving up never waits for etcd.
+	l.retire(s)
+	if ctx.Err() == nil && expired(s) {
+		return ticket{}, nil, errTicketGone
+	}
+	return ticket{}, nil, err
 }
 
 // tryTurn takes the Lock's turn, or fails with ErrLocked if another
@@ -68,12 +117,12 @@ func (l *Lock) tryTurn(op string) error {
 		return &fs.PathError{Op: op, Path: "", Err: fs.ErrInvalid}
 	}
 	if l.ctx.Err() != nil {
-		return l.error(op, nil, fs.ErrClosed)
+		return l.error(op, fs.ErrClosed)
 	}
 	select {
 	case l.turn <- struct{}{}:
 	default:
-		return l.error(op, nil, flock.ErrLocked)
+		return l.error(op, flock.ErrLocked)
 	}
 	return l.checkTurn(op)
 }
@@ -84,14 +133,14 @@ func (l *Lock) waitTurn(ctx context.Context, op string) error {
 		return &fs.PathError{Op: op, Path: "", Err: fs.ErrInvalid}
 	}
 	if l.ctx.Err() != nil {
-		return l.error(op, nil, fs.ErrClosed)
+		return l.error(op, fs.ErrClosed)
 	}
 	select {
 	case l.turn <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return l.error(op, ctx.Err())
 	case <-l.ctx.Done():
-		return l.error(op, nil, fs.ErrClosed)
+		return l.error(op, fs.ErrClosed)
 	}
 	return l.checkTurn(op)
 }
@@ -100,78 +149,28 @@ func (l *Lock) waitTurn(ctx context.Context, op string) error {
 func (l *Lock) checkTurn(op string) error {
 	if l.ctx.Err() != nil {
 		<-l.turn
-		return l.error(op, nil, fs.ErrClosed)
+		return l.error(op, fs.ErrClosed)
 	}
 	return nil
 }
 
-// session returns the Lock's session, first creating one if there is none or
-// the last one has ended. Only the goroutine with the turn calls it.
-func (l *Lock) session(ctx context.Context) (*concurrency.Session, error) {
-	l.mu.Lock()
-	s := l.sess
-	l.mu.Unlock()
-	if s != nil {
-		select {
-		case <-s.Done():
-			l.retire(s) // expired while idle
-		default:
-			return s, nil
-		}
-	}
-	// The lease is granted under ctx, but the session is not given ctx: its
-	// keepalives must outlive the call that happens to create it.
-	gctx, cancel := l.within(ctx, nil)
-	lease, err := l.client.Grant(gctx, int64(l.ttl))
-	cancel()
-	if err != nil {
-		return nil, err
-	}
-	s, err = concurrency.NewSession(l.client,
-		concurrency.WithLease(lease.ID), concurrency.WithTTL(l.ttl))
-	if err != nil {
-		return nil, err // the lease, never kept alive, expires on its own
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		go s.Close()
-		return nil, fs.ErrClosed
-	}
-	l.sess = s
-	return s, nil
-}
-
-// begin records a hold of the lock just taken with m. The caller has the turn,
-// which the hold keeps until Unlock or Close.
-func (l *Lock) begin(op string, m *concurrency.Mutex, s *concurrency.Session) error {
-	h := &hold{mutex: m, sess: s, done: make(chan struct{})}
+// begin records a hold of the lock just taken with t on s. The caller has the
+// turn, which the hold keeps until Unlock or Close.
+func (l *Lock) begin(op string, t ticket, s *concurrency.Session) error {
+	h := &hold{ticket: t, sess: s, done: make(chan struct{})}
 	h.stop = context.AfterFunc(s.Ctx(), func() { close(h.done) })
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		// Close has taken s and revokes its lease, which releases m.
+		// Close has taken s and revokes its lease, which releases t.
 		if h.stop() {
 			close(h.done)
 		}
 		<-l.turn
-		return l.error(op, nil, fs.ErrClosed)
+		return l.error(op, fs.ErrClosed)
 	}
 	l.hold = h
 	return nil
-}
-
-// retire stops using s and withdraws its keys from etcd: its lease is no
-// longer kept alive, and is revoked in the background. Revoking takes at most
-// the time to live, after which the lease has expired anyway.
-func (l *Lock) retire(s *concurrency.Session) {
-	l.mu.Lock()
-	if l.sess == s {
-		l.sess = nil
-	}
-	l.mu.Unlock()
-	s.Orphan()
-	go s.Close()
 }
 
 // within returns a context that ends when parent ends, when the Lock is
@@ -190,32 +189,36 @@ func (l *Lock) within(parent context.Context, s *concurrency.Session) (context.C
 	}
 }
 
-// released reports whether m withdrew its key after failing to lock: the
-// Mutex marks its key that way only once etcd confirmed the deletion.
-func released(m *concurrency.Mutex) bool { return m.Key() == "\x00" }
-
-// expired reports whether an acquisition failed because its session ended.
-func expired(s *concurrency.Session, err error) bool {
+// expired reports whether s has ended.
+func expired(s *concurrency.Session) bool {
 	select {
 	case <-s.Done():
 		return true
 	default:
+		return false
 	}
-	return errors.Is(err, concurrency.ErrSessionExpired) ||
-		errors.Is(err, rpctypes.ErrLeaseNotFound)
 }
 
-// error returns an *fs.PathError naming the operation and the key. A request
-// cut short by Close or by the end of session s (if not nil) reports that,
-// not a bare cancellation.
-func (l *Lock) error(op string, s *concurrency.Session, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, fs.ErrClosed) {
-		switch {
-		case l.ctx.Err() != nil:
-			err = fs.ErrClosed
-		case s != nil && expired(s, nil):
-			err = concurrency.ErrSessionExpired
-		}
-	}
+// error returns an *fs.PathError naming the operation and the key.
+func (l *Lock) error(op string, err error) error {
 	return &fs.PathError{Op: op, Path: l.key, Err: err}
+}
+
+// cause is what a caller is told of a request that failed with err: that
+// the Lock was closed meanwhile, if it was, and that etcd was unavailable,
+// if it was.
+func (l *Lock) cause(err error) error {
+	if l.ctx.Err() != nil {
+		return fs.ErrClosed
+	}
+	return l.unanswered(err)
+}
+
+// unanswered wraps err in ErrUnavailable if it says that etcd could not
+// serve the request.
+func (l *Lock) unanswered(err error) error {
+	if unavailable(err) {
+		return &unavailableError{timeout: l.timeout, cause: err}
+	}
+	return err
 }

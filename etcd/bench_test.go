@@ -104,7 +104,7 @@ func BenchmarkKilledHolderExpiry(b *testing.B) {
 	ep := newServer(b)
 	var total, longest time.Duration
 	for i := 0; i < b.N; i++ {
-		took := killHolder(b, ep, "/locks/bench-killed")
+		took := killHolder(b, []string{ep}, "/locks/bench-killed")
 		total += took
 		longest = max(longest, took)
 	}

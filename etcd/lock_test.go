@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
 // The two locks have the same method set, so that a program can hold either
@@ -391,31 +392,75 @@ func TestNewRejectsBadArguments(t *testing.T) {
 	}
 }
 
-// TestLockContextCancelsWhileEtcdIsDown checks that a cancelled wait returns
-// even when etcd cannot be reached to withdraw the waiter's key.
-func TestLockContextCancelsWhileEtcdIsDown(t *testing.T) {
+func TestLockContextNilIsAnErrorNotAPanic(t *testing.T) {
 	t.Parallel()
-	ep, stop, err := startEtcd(t.TempDir())
-	require.NoError(t, err, "start etcd")
-	stopped := false
-	defer func() {
-		if !stopped {
-			stop()
-		}
-	}()
-	const key = "/locks/down"
-	admin := newClient(t, ep)
-	a := newLock(t, newClient(t, ep), key, etcdlock.WithTTL(killTTL))
-	b := newLock(t, newClient(t, ep), key, etcdlock.WithTTL(killTTL))
+	const key = "/locks/nil"
+	l := newLock(t, newClient(t, newServer(t)), key)
+	//lint:ignore SA1012 a nil context is the bad input under test
+	err := l.LockContext(nil)
+	assert.EqualError(t, err, "lock "+key+": nil Context")
+	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked, "Unlock after LockContext(nil)")
+}
 
+func TestContextErrorsNameTheKey(t *testing.T) {
+	t.Parallel()
+	ep := newServer(t)
+	const key = "/locks/ctx-errors"
+	a := newLock(t, newClient(t, ep), key)
+	b := newLock(t, newClient(t, ep), key)
 	require.NoError(t, a.Lock(), "a.Lock")
-	ctx, cancel := context.WithCancel(context.Background())
-	got := lockAsync(ctx, b)
-	waitContenders(t, admin, key, 2)
-	stop()
-	stopped = true
-	t.Log("etcd stopped")
-	mustBlock(t, got, "b.LockContext with etcd down")
+
+	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, mustReturn(t, got, "b.LockContext"), context.Canceled)
+	waiting, stop := context.WithTimeout(context.Background(), blockTime)
+	defer stop()
+	for name, tc := range map[string]struct {
+		ctx  context.Context
+		want error
+	}{
+		"already cancelled":     {done, context.Canceled},
+		"deadline while queued": {waiting, context.DeadlineExceeded},
+	} {
+		err := b.LockContext(tc.ctx)
+		assert.ErrorIs(t, err, tc.want, name)
+		var pe *fs.PathError
+		if assert.ErrorAs(t, err, &pe, name) {
+			assert.Equal(t, "lock", pe.Op, name)
+			assert.Equal(t, key, pe.Path, name)
+		}
+	}
+}
+
+func TestUnlockAfterKeyDeletedReportsLost(t *testing.T) {
+	t.Parallel()
+	ep := newServer(t)
+	const key = "/locks/deleted"
+	admin := newClient(t, ep)
+	l := newLock(t, newClient(t, ep), key)
+	require.NoError(t, l.Lock(), "Lock")
+	_, err := admin.Delete(context.Background(), string(contenders(t, admin, key)[0].Key))
+	require.NoError(t, err, "delete the holder's key")
+	assert.ErrorIs(t, l.Unlock(), etcdlock.ErrLost, "Unlock after the key was deleted")
+	assert.NoError(t, l.TryLock(), "TryLock after that")
+}
+
+// TestExcludesEtcdMutex checks that a Lock and etcd's own lock recipe, the
+// Mutex of the concurrency package that etcdctl lock uses, exclude each
+// other on the same key.
+func TestExcludesEtcdMutex(t *testing.T) {
+	t.Parallel()
+	ep := newServer(t)
+	const key = "/locks/mutex"
+	ctx := context.Background()
+	sess, err := concurrency.NewSession(newClient(t, ep))
+	require.NoError(t, err)
+	defer sess.Close()
+	m := concurrency.NewMutex(sess, key)
+	l := newLock(t, newClient(t, ep), key)
+
+	require.NoError(t, m.Lock(ctx), "Mutex.Lock")
+	assert.ErrorIs(t, l.TryLock(), flock.ErrLocked, "TryLock while the Mutex holds")
+	require.NoError(t, m.Unlock(ctx), "Mutex.Unlock")
+	require.NoError(t, l.TryLock(), "TryLock after the Mutex's release")
+	assert.ErrorIs(t, m.TryLock(ctx), concurrency.ErrLocked, "Mutex.TryLock while the Lock holds")
 }

@@ -6,139 +6,111 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lockwise/flock"
-	etcdlock "github.com/lockwise/flock/etcd"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 )
 
-// The helper process is this test binary run again with helperEnv set to the
-// name of the test that plays the holder; the other variables tell it where.
+// A helper process is this test binary run again with helperEnv set to the
+// role it plays (see helpers_test.go); the other variables tell it where.
+// It answers on its standard output, one line at a time, and reads commands
+// from its standard input.
 const (
-	helperEnv   = "ETCDLOCK_TEST_HELPER"
-	endpointEnv = "ETCDLOCK_TEST_ENDPOINT"
-	keyEnv      = "ETCDLOCK_TEST_KEY"
-	ttlEnv      = "ETCDLOCK_TEST_TTL"
-	holderTest  = "TestKilledHolderReleasesWithinTTL"
+	helperEnv    = "ETCDLOCK_TEST_HELPER"
+	endpointsEnv = "ETCDLOCK_TEST_ENDPOINTS" // comma-separated
+	keyEnv       = "ETCDLOCK_TEST_KEY"
+	ttlEnv       = "ETCDLOCK_TEST_TTL"
+	roundsEnv    = "ETCDLOCK_TEST_ROUNDS"
 )
 
-// killTTL is the lease time to live of killed holders: etcd's minimum with
-// the default election timeout, so that the tests wait as little as they can.
-const killTTL = 2 * time.Second
-
-func TestKilledHolderReleasesWithinTTL(t *testing.T) {
-	if os.Getenv(helperEnv) == holderTest {
-		holdUntilKilled()
-		return
+func TestMain(m *testing.M) {
+	if role := os.Getenv(helperEnv); role != "" {
+		os.Exit(runHelper(role))
 	}
-	t.Parallel()
-	ep := newServer(t)
-	took := killHolder(t, ep, "/locks/killed")
-	t.Logf("the lock passed %v after SIGKILL (TTL %v)", took, killTTL)
+	os.Exit(m.Run())
 }
 
-// killHolder starts a helper process that takes the lock on key, checks that
-// the lock is held, kills the helper with SIGKILL, and returns how long after
-// the kill a waiter, queued beforehand, got the lock.
-func killHolder(tb testing.TB, endpoint, key string) time.Duration {
+// A helper is a running helper process.
+type helper struct {
+	tb    testing.TB
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines *bufio.Reader
+	logs  *strings.Builder // its standard error
+	exit  chan error       // receives Wait's result
+}
+
+// startHelper starts a helper process playing role against the etcd members
+// at endpoints, with the variables in env added. It is killed when the test
+// ends, if it is still running.
+func startHelper(tb testing.TB, role string, endpoints []string, env ...string) *helper {
 	tb.Helper()
 	exe, err := os.Executable()
-	if err != nil {
-		tb.Skipf("cannot re-run the test binary: %v", err)
-	}
-	ctx := context.Background()
+	require.NoError(tb, err, "find the test binary")
+	ctx, cancel := context.WithCancel(context.Background())
 	if d, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
 		if deadline, ok := d.Deadline(); ok {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, deadline)
-			defer cancel()
+			ctx, cancel = context.WithDeadline(context.Background(), deadline)
 		}
 	}
-	ready, readyW, err := os.Pipe()
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), helperEnv+"="+role, endpointsEnv+"="+strings.Join(endpoints, ","))
+	cmd.Env = append(cmd.Env, env...)
+	h := &helper{tb: tb, cmd: cmd, logs: new(strings.Builder), exit: make(chan error, 1)}
+	cmd.Stderr = h.logs
+	h.stdin, err = cmd.StdinPipe()
 	require.NoError(tb, err)
-	defer ready.Close()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+holderTest+"$")
-	cmd.Env = append(os.Environ(),
-		helperEnv+"="+holderTest, endpointEnv+"="+endpoint,
-		keyEnv+"="+key, ttlEnv+"="+killTTL.String())
-	cmd.ExtraFiles = []*os.File{readyW} // descriptor 3 in the helper
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(tb, cmd.Start(), "start the holder process")
-	readyW.Close()
-	defer func() {
+	// An os.Pipe rather than StdoutPipe, which Wait closes as soon as the
+	// process exits, even if its last lines have not been read yet.
+	stdout, stdoutW, err := os.Pipe()
+	require.NoError(tb, err)
+	tb.Cleanup(func() { stdout.Close() })
+	cmd.Stdout = stdoutW
+	h.lines = bufio.NewReader(stdout)
+	err = cmd.Start()
+	stdoutW.Close()
+	require.NoError(tb, err, "start the %s helper", role)
+	tb.Logf("helper %s started as process %d", role, cmd.Process.Pid)
+	go func() { h.exit <- cmd.Wait(); cancel() }()
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		<-h.exit
+		h.exit <- nil // for a wait after the test's end
 		if tb.Failed() {
-			tb.Logf("holder process output:\n%s", out.String())
+			tb.Logf("helper %d's standard error:\n%s", cmd.Process.Pid, h.logs.String())
 		}
-	}()
-
-	// The helper writes its line only once it holds the lock; EOF means it
-	// died first.
-	line, err := bufio.NewReader(ready).ReadString('\n')
-	require.NoError(tb, err, "read the holder's readiness line")
-	require.Equal(tb, "locked\n", line)
-	tb.Logf("holder process %d has the lock", cmd.Process.Pid)
-
-	admin := newClient(tb, endpoint)
-	waiter := newLock(tb, newClient(tb, endpoint), key)
-	assert.ErrorIs(tb, waiter.TryLock(), flock.ErrLocked, "TryLock while the holder process lives")
-	got := make(chan error, 1)
-	go func() { got <- waiter.Lock() }()
-	waitContenders(tb, admin, key, 2)
-
-	require.NoError(tb, cmd.Process.Kill(), "SIGKILL the holder")
-	killed := time.Now()
-	tb.Log("holder killed")
-	_ = cmd.Wait() // killed: the error says so
-	for {
-		select {
-		case err := <-got:
-			took := time.Since(killed)
-			require.NoError(tb, err, "waiter.Lock")
-			require.NoError(tb, waiter.Unlock(), "waiter.Unlock")
-			return took
-		case <-time.After(10 * time.Second):
-			tb.Logf("the lock has not passed %v after the kill", time.Since(killed))
-		}
-	}
+	})
+	return h
 }
 
-// holdUntilKilled is the helper process: it takes the lock, says so on
-// descriptor 3, and waits to be killed.
-func holdUntilKilled() {
-	fail := func(err error) {
-		fmt.Fprintln(os.Stderr, "holder:", err)
-		os.Exit(2)
-	}
-	ttl, err := time.ParseDuration(os.Getenv(ttlEnv))
-	if err != nil {
-		fail(err)
-	}
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{os.Getenv(endpointEnv)},
-		DialTimeout: 10 * time.Second,
-		Logger:      zap.NewNop(),
-	})
-	if err != nil {
-		fail(err)
-	}
-	l, err := etcdlock.New(cli, os.Getenv(keyEnv), etcdlock.WithTTL(ttl))
-	if err != nil {
-		fail(err)
-	}
-	if err := l.Lock(); err != nil {
-		fail(err)
-	}
-	if _, err := os.NewFile(3, "ready").WriteString("locked\n"); err != nil {
-		fail(err)
-	}
-	select {}
+// expect reads the helper's next line and checks that it starts with
+// prefix. It returns the rest of the line. EOF means the helper died first.
+func (h *helper) expect(prefix string) string {
+	h.tb.Helper()
+	line, err := h.lines.ReadString('\n')
+	require.NoError(h.tb, err, "read the helper's next line (want %q); its standard error:\n%s", prefix, h.logs)
+	line = strings.TrimSuffix(line, "\n")
+	h.tb.Logf("helper %d: %s", h.cmd.Process.Pid, line)
+	rest, ok := strings.CutPrefix(line, prefix)
+	require.True(h.tb, ok, "helper said %q, want a line starting with %q", line, prefix)
+	return strings.TrimSpace(rest)
+}
+
+// send writes a command line to the helper.
+func (h *helper) send(command string) {
+	h.tb.Helper()
+	_, err := fmt.Fprintln(h.stdin, command)
+	require.NoError(h.tb, err, "send %q to the helper", command)
+}
+
+// wait waits for the helper to exit, and returns Wait's error.
+func (h *helper) wait() error {
+	err := <-h.exit
+	h.exit <- err
+	return err
 }

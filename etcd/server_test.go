@@ -4,71 +4,64 @@ package etcdlock_test
 
 import (
 	"context"
-	"errors"
-	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	etcdlock "github.com/lockwise/flock/etcd"
+	"github.com/lockwise/flock/etcd/internal/etcdtest"
 	"github.com/stretchr/testify/require"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
 
-// startEtcd starts a single-member etcd server with its data in dir,
-// listening on loopback ports that the kernel picks, and returns its client
-// endpoint and a function that stops it.
+// startEtcd starts a single-member etcd server with its data in dir and
+// returns its client endpoint and a function that stops it.
 func startEtcd(dir string) (endpoint string, stop func(), err error) {
-	cfg := embed.NewConfig()
-	cfg.Dir = dir
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	local := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
-	cfg.ListenClientUrls = []url.URL{local}
-	cfg.AdvertiseClientUrls = []url.URL{local}
-	cfg.ListenPeerUrls = []url.URL{local}
-	cfg.AdvertisePeerUrls = []url.URL{local}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	// The data is thrown away with dir; fsync would only make tests slow.
-	cfg.UnsafeNoFsync = true
-	e, err := embed.StartEtcd(cfg)
+	c, err := etcdtest.Start(dir, 1)
 	if err != nil {
 		return "", nil, err
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(time.Minute):
-		e.Close()
-		return "", nil, errors.New("etcd did not become ready within a minute")
-	}
-	return e.Clients[0].Addr().String(), e.Close, nil
+	return c.Endpoint(0), c.Stop, nil
 }
 
 // Helpers shared by the tests and benchmarks.
 
-// newServer starts an etcd server for one test and returns its endpoint.
-func newServer(tb testing.TB) string {
+// newCluster starts an etcd cluster of n members for one test.
+func newCluster(tb testing.TB, n int) *etcdtest.Cluster {
 	tb.Helper()
-	endpoint, stop, err := startEtcd(tb.TempDir())
+	start := time.Now()
+	c, err := etcdtest.Start(tb.TempDir(), n)
 	require.NoError(tb, err, "start etcd")
-	tb.Cleanup(stop)
-	tb.Logf("etcd serving on %s", endpoint)
-	return endpoint
+	tb.Cleanup(c.Stop)
+	tb.Logf("%d etcd members serving on %s, after %v", n, strings.Join(c.Endpoints(), ","), time.Since(start))
+	return c
 }
 
-// newClient returns a client of the server at endpoint, closed when the test
-// ends. Each client stands for one machine of a cluster.
-func newClient(tb testing.TB, endpoint string) *clientv3.Client {
+// newServer starts a single etcd server for one test and returns its
+// endpoint.
+func newServer(tb testing.TB) string {
 	tb.Helper()
-	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{endpoint},
-		DialTimeout: 10 * time.Second,
-		Logger:      zap.NewNop(),
-	})
+	return newCluster(tb, 1).Endpoint(0)
+}
+
+// newClient returns a client of the etcd members at endpoints, closed when
+// the test ends. Each client stands for one machine of a fleet.
+func newClient(tb testing.TB, endpoints ...string) *clientv3.Client {
+	tb.Helper()
+	cli, err := dial(endpoints)
 	require.NoError(tb, err, "dial etcd")
 	tb.Cleanup(func() { cli.Close() })
 	return cli
+}
+
+func dial(endpoints []string) (*clientv3.Client, error) {
+	return clientv3.New(clientv3.Config{
+		Endpoints:   endpoints,
+		DialTimeout: 10 * time.Second,
+		Logger:      zap.NewNop(),
+	})
 }
 
 // newLock returns a Lock that is closed when the test ends.
