@@ -21,11 +21,11 @@ func newLock(f *os.File, path string, o *options) (*Lock, error) {
 		// Someone else's file: lock it, without a record.
 		o.record = false
 	}
-	fd, id, err := descriptor(f)
+	d, err := descriptor(f)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return &Lock{path: path, opts: *o, made: true, closing: make(chan struct{}), f: f, fd: fd, id: id}, nil
+	return &Lock{path: path, opts: *o, made: true, closing: make(chan struct{}), f: f, d: d}, nil
 }
 
 // usable reports the error for a nil or zero Lock, which has no file.
@@ -64,7 +64,7 @@ func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 		if !l.opts.checksAfterWin(m) {
 			// The whole step may be one flock call that cannot wait:
 			// make it under mu rather than give mu up and take it again.
-			switch err := tryLockFd(l.fd, m); {
+			switch err := tryLockFd(l.d, m); {
 			case err == nil:
 				l.grant(m)
 				l.mu.Unlock()
@@ -149,7 +149,7 @@ func (l *Lock) take(ctx context.Context, m mode, op string, try, hook bool) erro
 	var err error
 	for unwaited := 0; ; {
 		waited := false
-		if err = tryLockFd(l.fd, m); err == ErrLocked && try {
+		if err = tryLockFd(l.d, m); err == ErrLocked && try {
 			err = l.busyError()
 		} else if err == ErrLocked {
 			if hook {

@@ -46,16 +46,16 @@ func openLockFile(path string, o *options) (*os.File, error) {
 
 // descriptor returns f's descriptor, without putting f in blocking mode as
 // f.Fd would, and the file's identity.
-func descriptor(f *os.File) (int, fileID, error) {
+func descriptor(f *os.File) (descr, error) {
 	fd, err := fdOf(f)
 	if err != nil {
-		return -1, fileID{}, err
+		return descr{}, err
 	}
 	var st unix.Stat_t
 	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
-		return -1, fileID{}, err
+		return descr{}, err
 	}
-	return fd, fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
+	return descr{fd: fd, id: fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, local: onLocalFS(fd)}, nil
 }
 
 func how(m mode) int {
@@ -67,9 +67,9 @@ func how(m mode) int {
 
 // tryLockFd takes the lock without waiting; it returns ErrLocked when someone
 // else holds it.
-func tryLockFd(fd int, m mode) error {
-	err := ignoringEINTR(func() error { return unix.Flock(fd, how(m)|unix.LOCK_NB) })
-	if errors.Is(err, unix.EWOULDBLOCK) {
+func tryLockFd(d descr, m mode) error {
+	err := flockNoWait(d, how(m)|unix.LOCK_NB)
+	if err == unix.EWOULDBLOCK {
 		return ErrLocked
 	}
 	return explain(err)
@@ -96,8 +96,28 @@ func (e noFlockError) Error() string {
 
 func (e noFlockError) Unwrap() error { return e.errno }
 
-func unlockFd(fd int) error {
-	return ignoringEINTR(func() error { return unix.Flock(fd, unix.LOCK_UN) })
+func unlockFd(d descr) error { return flockNoWait(d, unix.LOCK_UN) }
+
+// flockNoWait makes a flock(2) call that cannot wait: LOCK_NB, or LOCK_UN.
+// On a local file system such a call returns at once, so it skips the
+// scheduler's bookkeeping for a system call that may block (RawSyscall);
+// that is a quarter of the cost of a TryLock and Unlock. On a network or
+// FUSE file system even these calls may wait for a server, so they go
+// through the scheduler like any other.
+func flockNoWait(d descr, how int) error {
+	if !d.local {
+		return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
+	}
+	for {
+		_, _, e := unix.RawSyscall(unix.SYS_FLOCK, uintptr(d.fd), uintptr(how), 0)
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
+		}
+		return e
+	}
 }
 
 func closeLockFile(f *os.File) error { return f.Close() }

@@ -85,7 +85,7 @@ func (e *HeldError) Unwrap() error { return ErrLocked }
 // busyError is the cause for a lock that someone else holds. Called with
 // l.mu held: it only notes which file, and looks up nothing.
 func (l *Lock) busyError() error {
-	return &HeldError{path: l.path, id: l.id}
+	return &HeldError{path: l.path, id: l.d.id}
 }
 
 // Holders returns the processes that hold a lock on the file at path,
@@ -136,7 +136,7 @@ func readRecord(path string, id fileID) (h Holder, ok bool) {
 		return h, false
 	}
 	defer f.Close()
-	if _, got, err := descriptor(f); err != nil || got != id {
+	if d, err := descriptor(f); err != nil || d.id != id {
 		return h, false
 	}
 	buf := make([]byte, 256)

@@ -33,9 +33,8 @@ type Lock struct {
 
 	// The kernel side. Only the owner changes these, and it does so with mu
 	// held, so that other goroutines may read them under mu.
-	f  *os.File
-	fd int    // f's descriptor
-	id fileID // f's device and inode, for the path check
+	f *os.File
+	d descr // what the lock calls take for f
 }
 
 // New opens the lock file at path and returns an unlocked [Lock] that keeps

@@ -108,14 +108,14 @@ var table struct {
 func (in *inode) busy() bool { return in.readers > 0 || in.writer }
 
 // descriptor registers f's descriptor with the inode table.
-func descriptor(f *os.File) (int, fileID, error) {
+func descriptor(f *os.File) (descr, error) {
 	fd, err := fdOf(f)
 	if err != nil {
-		return -1, fileID{}, err
+		return descr{}, err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return -1, fileID{}, err
+		return descr{}, err
 	}
 	id := fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
 	table.Lock()
@@ -136,7 +136,7 @@ func descriptor(f *os.File) (int, fileID, error) {
 	}
 	in.handles++
 	table.fds[fd] = &handle{inode: in, file: f}
-	return fd, id, nil
+	return descr{fd: fd, id: id}, nil
 }
 
 // unregister forgets h, which holds nothing any more. Called with table
@@ -195,7 +195,8 @@ func closeLockFile(f *os.File) error {
 
 // tryLockFd takes the lock without waiting; it returns ErrLocked when another
 // process or another Lock of this one holds it.
-func tryLockFd(fd int, m mode) error {
+func tryLockFd(d descr, m mode) error {
+	fd := d.fd
 	table.Lock()
 	defer table.Unlock()
 	h := table.fds[fd]
@@ -236,7 +237,8 @@ func tryLockFd(fd int, m mode) error {
 
 // unlockFd releases what fd's Lock holds, and nothing if it holds nothing:
 // an F_UNLCK would release the locks of the process's other Locks too.
-func unlockFd(fd int) error {
+func unlockFd(d descr) error {
+	fd := d.fd
 	table.Lock()
 	defer table.Unlock()
 	h := table.fds[fd]

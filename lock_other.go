@@ -25,11 +25,11 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	return os.OpenFile(path, flag, o.perm)
 }
 
-func descriptor(*os.File) (int, fileID, error) { return -1, fileID{}, nil }
+func descriptor(*os.File) (descr, error) { return descr{fd: -1}, nil }
 
-func tryLockFd(int, mode) error { return errors.ErrUnsupported }
+func tryLockFd(descr, mode) error { return errors.ErrUnsupported }
 
-func unlockFd(int) error { return errors.ErrUnsupported }
+func unlockFd(descr) error { return errors.ErrUnsupported }
 
 func closeLockFile(f *os.File) error { return f.Close() }
 

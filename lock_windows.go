@@ -107,10 +107,10 @@ func checkLockable(h windows.Handle) (info windows.ByHandleFileInformation, err 
 // descriptor returns f's handle, and the file's volume and index as its
 // identity. A handle fits in an int: the conversion round-trips on every
 // GOARCH.
-func descriptor(f *os.File) (int, fileID, error) {
+func descriptor(f *os.File) (descr, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return -1, fileID{}, err
+		return descr{}, err
 	}
 	fd := -1
 	var info windows.ByHandleFileInformation
@@ -118,10 +118,10 @@ func descriptor(f *os.File) (int, fileID, error) {
 		fd = int(h)
 		info, err = checkLockable(windows.Handle(h))
 	}); cerr != nil {
-		return -1, fileID{}, cerr
+		return descr{}, cerr
 	}
 	id := fileID{dev: uint64(info.VolumeSerialNumber), ino: uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}
-	return fd, id, err
+	return descr{fd: fd, id: id}, err
 }
 
 func closeLockFile(f *os.File) error { return f.Close() }
@@ -172,22 +172,22 @@ func (r *request) close() { windows.CloseHandle(r.ev) }
 
 // tryLockFd takes the lock without waiting; it returns ErrLocked when someone
 // else holds it.
-func tryLockFd(fd int, m mode) error {
+func tryLockFd(d descr, m mode) error {
 	r, err := newRequest()
 	if err != nil {
 		return err
 	}
 	defer r.close()
-	err = r.lock(windows.Handle(fd), flags(m)|windows.LOCKFILE_FAIL_IMMEDIATELY)
+	err = r.lock(windows.Handle(d.fd), flags(m)|windows.LOCKFILE_FAIL_IMMEDIATELY)
 	if err == windows.ERROR_LOCK_VIOLATION {
 		return ErrLocked
 	}
 	return err
 }
 
-func unlockFd(fd int) error {
+func unlockFd(d descr) error {
 	ov := &windows.Overlapped{Offset: lockOffset, OffsetHigh: lockOffset}
-	return windows.UnlockFileEx(windows.Handle(fd), 0, lockLength, 0, ov)
+	return windows.UnlockFileEx(windows.Handle(d.fd), 0, lockLength, 0, ov)
 }
 
 // pathID returns the identity of the file at path.

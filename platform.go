@@ -34,13 +34,13 @@ var (
 	// openLockFile opens (and creates, unless o says not to) the lock file
 	// at path for New; every error is an *fs.PathError with Op "open".
 	_ func(path string, o *options) (*os.File, error) = openLockFile
-	// descriptor returns what the lock calls take for f, and its identity.
-	_ func(f *os.File) (int, fileID, error) = descriptor
+	// descriptor returns what the lock calls take for f.
+	_ func(f *os.File) (descr, error) = descriptor
 	// tryLockFd takes the lock in mode m without waiting, or returns
 	// ErrLocked if someone else holds it.
-	_ func(fd int, m mode) error = tryLockFd
+	_ func(d descr, m mode) error = tryLockFd
 	// unlockFd releases the lock; releasing a lock not held is not an error.
-	_ func(fd int) error = unlockFd
+	_ func(d descr) error = unlockFd
 	// closeLockFile closes a Lock's file.
 	_ func(f *os.File) error = closeLockFile
 )
@@ -52,6 +52,15 @@ var (
 	_ func(*kernelWait, error)                         = (*kernelWait).cancel
 	_ func(*Lock, context.Context, mode) (bool, error) = (*Lock).waitInKernel
 )
+
+// A descr is what the lock calls take: a Lock's descriptor (its handle, on
+// Windows), the identity of its file, and whether a lock call on it that
+// does not wait is sure to return at once (see onLocalFS).
+type descr struct {
+	fd    int
+	id    fileID
+	local bool
+}
 
 // A fileID is the identity of a file: its device and inode number, or
 // whatever the system has in their place.

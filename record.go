@@ -20,7 +20,7 @@ func (l *Lock) checkWin(m mode) error {
 	if l.opts.pathCheck {
 		same, err := l.pathNamesFile()
 		if err != nil || !same {
-			unlockFd(l.fd)
+			unlockFd(l.d)
 			if err != nil {
 				return err
 			}
@@ -29,7 +29,7 @@ func (l *Lock) checkWin(m mode) error {
 	}
 	if l.opts.record && m == exclusive {
 		if err := l.writeRecord(); err != nil {
-			unlockFd(l.fd)
+			unlockFd(l.d)
 			return err
 		}
 	}
@@ -62,14 +62,14 @@ func (l *Lock) reopen() error {
 	if err != nil {
 		return err
 	}
-	fd, id, err := descriptor(f)
+	d, err := descriptor(f)
 	if err != nil {
 		f.Close()
 		return err
 	}
 	old := l.f
 	l.mu.Lock()
-	l.f, l.fd, l.id = f, fd, id
+	l.f, l.d = f, d
 	if l.opts.guard {
 		// The new file may be someone else's.
 		l.opts.record = mayWriteRecord(f)
@@ -85,7 +85,7 @@ func (l *Lock) reopen() error {
 func (l *Lock) releaseKernel(m mode, closing bool) error {
 	if closing && l.opts.removeOnClose {
 		// Removing is safe only while holding the exclusive lock.
-		if m == exclusive || tryLockFd(l.fd, exclusive) == nil {
+		if m == exclusive || tryLockFd(l.d, exclusive) == nil {
 			if same, err := l.pathNamesFile(); err == nil && same {
 				os.Remove(l.path)
 			}
@@ -93,5 +93,5 @@ func (l *Lock) releaseKernel(m mode, closing bool) error {
 	} else if l.opts.record && m == exclusive {
 		l.f.Truncate(0)
 	}
-	return unlockFd(l.fd)
+	return unlockFd(l.d)
 }

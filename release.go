@@ -20,7 +20,7 @@ func (l *Lock) release(op string, m mode) error {
 		err = l.releaseKernel(m, false)
 		l.mu.Lock()
 	} else {
-		err = unlockFd(l.fd)
+		err = unlockFd(l.d)
 	}
 	l.adm.abandoned()
 	l.mu.Unlock()

@@ -84,7 +84,7 @@ func (l *Lock) poll(ctx context.Context, m mode, slots chan<- struct{}) (slot bo
 			return true, nil
 		case <-t.C:
 		}
-		if err := tryLockFd(l.fd, m); err != ErrLocked {
+		if err := tryLockFd(l.d, m); err != ErrLocked {
 			return false, err
 		}
 		delay = min(2*delay, maxPollDelay)

@@ -45,7 +45,7 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	w := &kernelWait{returned: make(chan struct{}), cancelled: make(chan struct{}), quiet: make(chan struct{})}
-	if !w.sys.prepare(l.fd) {
+	if !w.sys.prepare(l.d) {
 		return false, nil
 	}
 	defer w.sys.finish()

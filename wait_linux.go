@@ -41,20 +41,21 @@ import (
 const lateNudgesAreHarmless = true
 
 type sysWait struct {
+	d     descr
 	fd    int // the Lock's descriptor, on which the owner blocks
 	tid   int // the owner's thread
 	saved int // the description, kept while fd names the dummy; -1 otherwise
 	flags int // fd's descriptor flags, restored with it
 }
 
-func (s *sysWait) prepare(fd int) bool {
+func (s *sysWait) prepare(d descr) bool {
 	if !sigurgInterrupts() {
 		return false
 	}
 	if _, err := cancelTarget(); err != nil {
 		return false
 	}
-	*s = sysWait{fd: fd, tid: unix.Gettid(), saved: -1}
+	*s = sysWait{d: d, fd: d.fd, tid: unix.Gettid(), saved: -1}
 	return true
 }
 
@@ -101,7 +102,7 @@ func (s *sysWait) restore() {
 	s.saved = -1
 }
 
-func (s *sysWait) unlock() { unlockFd(s.fd) }
+func (s *sysWait) unlock() { unlockFd(s.d) }
 
 func (s *sysWait) finish() {}
 

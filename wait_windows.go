@@ -29,12 +29,13 @@ import (
 const lateNudgesAreHarmless = false
 
 type sysWait struct {
+	d      descr
 	handle windows.Handle // the Lock's handle
 	req    *request
 	thread windows.Handle // the owner's thread, for CancelSynchronousIo
 }
 
-func (s *sysWait) prepare(fd int) bool {
+func (s *sysWait) prepare(d descr) bool {
 	if underWine() {
 		return false
 	}
@@ -47,7 +48,7 @@ func (s *sysWait) prepare(fd int) bool {
 		req.close()
 		return false
 	}
-	*s = sysWait{handle: windows.Handle(fd), req: req, thread: thread}
+	*s = sysWait{d: d, handle: windows.Handle(d.fd), req: req, thread: thread}
 	return true
 }
 
@@ -67,7 +68,7 @@ func (s *sysWait) nudge() {
 
 func (s *sysWait) restore() {}
 
-func (s *sysWait) unlock() { unlockFd(int(s.handle)) }
+func (s *sysWait) unlock() { unlockFd(s.d) }
 
 func (s *sysWait) finish() {
 	s.req.close()
