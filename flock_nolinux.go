@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build ((darwin || dragonfly || freebsd || illumos || netbsd || openbsd) || (linux && flock_poll)) && !flock_fcntl
+//go:build (darwin || dragonfly || freebsd || illumos || netbsd || openbsd || (linux && flock_poll)) && !flock_fcntl
 
 package flock
 
