@@ -1,9 +1,10 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-// Command singleton shows single-instance guarding with a flock lock. It
-// prints its PID and holds the lock for a few seconds; a second copy started
-// meanwhile exits at once with status 2, or, with -wait, waits until the
-// first copy exits and then runs.
+// Command singleton shows single-instance guarding with flock.Guard. It
+// takes the machine-wide guard of the application "singleton-demo", prints
+// its PID and runs for a few seconds; a second copy started meanwhile is
+// refused at once, told who runs, and exits with status 2; with -wait it
+// waits for the running copy to exit (flock.GuardContext) and then runs.
 //
 //	go run ./examples/singleton          # in two terminals
 //	go run ./examples/singleton -demo    # all of it in one
@@ -11,73 +12,78 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"os/signal"
 	"time"
 
 	"github.com/lockwise/flock"
 )
 
+const app = "singleton-demo"
+
 func main() {
-	path := flag.String("lock", filepath.Join(os.TempDir(), "singleton-demo.lock"), "lock file")
-	hold := flag.Duration("hold", 3*time.Second, "how long to hold the lock")
+	hold := flag.Duration("hold", 3*time.Second, "how long to run")
 	wait := flag.Bool("wait", false, "wait for the running instance instead of exiting")
+	dir := flag.String("dir", "", "lock directory, instead of the machine's (see flock.Guard)")
 	demo := flag.Bool("demo", false, "start three copies of this program and show what each does")
 	flag.Parse()
-	if *demo {
-		os.Exit(runDemo(*path))
+	var opts []flock.Option
+	if *dir != "" {
+		opts = append(opts, flock.WithLockDir(*dir))
 	}
-	os.Exit(run(*path, *hold, *wait))
+	if *demo {
+		os.Exit(runDemo(*dir))
+	}
+	os.Exit(run(*hold, *wait, opts))
 }
 
-func run(path string, hold time.Duration, wait bool) int {
+func run(hold time.Duration, wait bool, opts []flock.Option) int {
 	pid := os.Getpid()
-	l, err := flock.New(path, flock.WithWaitHook(func(p string) {
-		fmt.Printf("pid %d: %s is held by another instance; waiting\n", pid, p)
-	}))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "pid %d: %v\n", pid, err)
-		return 1
-	}
-	defer l.Close()
-	if wait {
-		err = l.Lock()
-	} else {
-		err = l.TryLock()
+	guard, err := flock.Guard(app, opts...)
+	if errors.Is(err, flock.ErrLocked) && wait {
+		fmt.Printf("pid %d: %v; waiting for it to exit\n", pid, err)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		guard, err = flock.GuardContext(ctx, app, opts...)
 	}
 	if errors.Is(err, flock.ErrLocked) {
-		fmt.Fprintf(os.Stderr, "pid %d: another instance is running (%s is locked); exiting with status 2\n", pid, path)
+		fmt.Fprintf(os.Stderr, "pid %d: %v; exiting with status 2\n", pid, err)
 		return 2
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pid %d: %v\n", pid, err)
 		return 1
 	}
-	fmt.Printf("pid %d: running; holding %s for %s\n", pid, path, hold)
+	defer guard.Close()
+	fmt.Printf("pid %d: running; holding %s for %s\n", pid, guard.Path(), hold)
 	time.Sleep(hold)
-	fmt.Printf("pid %d: done; the lock is released as the process exits\n", pid)
+	fmt.Printf("pid %d: done; the guard is released as the process exits\n", pid)
 	return 0
 }
 
 // runDemo starts a first copy, then a second that is refused, then a third
 // that waits for the first.
-func runDemo(path string) int {
+func runDemo(dir string) int {
 	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	copyOf := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(exe, append([]string{"-lock", path}, args...)...)
-		cmd.Stderr = os.Stderr
+		if dir != "" {
+			args = append(args, "-dir", dir)
+		}
+		cmd := exec.Command(exe, args...)
+		cmd.Stderr = os.Stdout // keep every copy's messages in order
 		return cmd
 	}
 
-	fmt.Println("== first copy: takes the lock and holds it for 2s")
+	fmt.Println("== first copy: takes the guard and runs for 2s")
 	first := copyOf("-hold", "2s")
 	out, _ := first.StdoutPipe()
 	if err := first.Start(); err != nil {
@@ -85,21 +91,24 @@ func runDemo(path string) int {
 		return 1
 	}
 	lines := bufio.NewScanner(out)
-	lines.Scan() // it holds the lock once it says so
+	if !lines.Scan() { // it holds the guard once it says so
+		first.Wait()
+		return 1
+	}
 	fmt.Println(lines.Text())
+	rest := make(chan struct{})
 	go func() {
+		defer close(rest)
 		for lines.Scan() {
 			fmt.Println(lines.Text())
 		}
 	}()
 
-	fmt.Println("== second copy, started meanwhile: refused at once")
+	fmt.Println("== second copy, started meanwhile: refused at once, and told who runs")
 	second := copyOf()
 	second.Stdout = os.Stdout
-	second.Stderr = os.Stdout // keep its message in order with the rest
-	err = second.Run()
 	var ee *exec.ExitError
-	if errors.As(err, &ee) {
+	if err := second.Run(); errors.As(err, &ee) {
 		fmt.Printf("   second copy exited with status %d\n", ee.ExitCode())
 	}
 
@@ -110,6 +119,7 @@ func runDemo(path string) int {
 		fmt.Fprintln(os.Stderr, "third copy:", err)
 		return 1
 	}
+	<-rest
 	if err := first.Wait(); err != nil {
 		fmt.Fprintln(os.Stderr, "first copy:", err)
 		return 1
