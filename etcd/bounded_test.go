@@ -18,11 +18,11 @@ import (
 // defaultRequestTimeout is WithRequestTimeout's documented default.
 const defaultRequestTimeout = 5 * time.Second
 
-// timed runs call and returns its error and how long it took.
-func timed(call func() error) (error, time.Duration) {
+// timed runs call and returns how long it took and its error.
+func timed(call func() error) (time.Duration, error) {
 	start := time.Now()
 	err := call()
-	return err, time.Since(start)
+	return time.Since(start), err
 }
 
 // TestTryLockReturnsWithinBoundWhileEtcdIsDown stops the only etcd server and
@@ -59,7 +59,7 @@ func TestTryLockReturnsWithinBoundWhileEtcdIsDown(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err, took := timed(tc.lock.TryLock)
+			took, err := timed(tc.lock.TryLock)
 			t.Logf("TryLock returned after %v (bound %v): %v", took, tc.bound, err)
 			assert.ErrorIs(t, err, etcdlock.ErrUnavailable)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -88,7 +88,7 @@ func TestUnlockAndCloseReturnWithinBoundWhileEtcdIsDown(t *testing.T) {
 	t.Log("etcd stopped")
 
 	for name, call := range map[string]func() error{"Unlock": unlocked.Unlock, "Close": closed.Close} {
-		err, took := timed(call)
+		took, err := timed(call)
 		t.Logf("%s returned after %v (bound %v): %v", name, took, bound, err)
 		assert.ErrorIs(t, err, etcdlock.ErrUnavailable, name)
 		assert.ErrorContains(t, err, key, name)

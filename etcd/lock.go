@@ -78,6 +78,10 @@ type Lock struct {
 	// key to be its own.
 	turn chan struct{}
 
+	// revoking counts the revocations of retired sessions still running,
+	// which Close waits for. Adds happen under mu, before closed is set.
+	revoking sync.WaitGroup
+
 	// mu guards the fields below. It is never held across a request to etcd.
 	mu     sync.Mutex
 	closed bool
@@ -191,7 +195,8 @@ func (l *Lock) Lock() error { return l.lock(context.Background()) }
 // first it returns an error wrapping ctx.Err() at once and does not hold the
 // lock; if ctx is already done it does so without trying, even if the lock is
 // free. A waiter that gives up withdraws from etcd's queue in the background:
-// its session's lease is revoked, or if etcd cannot be reached, expires. A
+// its session's lease is revoked, or if etcd cannot be reached, expires;
+// [Lock.Close] waits for that withdrawal, within the request timeout. A
 // nil ctx gives an error, not a panic. Otherwise LockContext behaves as
 // [Lock.Lock].
 func (l *Lock) LockContext(ctx context.Context) error {
@@ -277,8 +282,10 @@ func (l *Lock) Done() <-chan struct{} {
 // Close releases the lock if held, wakes every goroutine waiting for it with
 // an error wrapping [fs.ErrClosed], and ends the Lock's session, revoking its
 // lease so that the lock passes on at once rather than when the lease
-// expires. If etcd does not answer within the request timeout, Close returns
-// an error wrapping [ErrUnavailable]; the lease then expires on its own. A
+// expires. It also waits for the withdrawals that waiters who gave up left
+// running in the background. If etcd does not answer within the request
+// timeout, Close returns an error wrapping [ErrUnavailable]; the lease then
+// expires on its own. A
 // second Close, and any other method called after Close, returns an error
 // wrapping [fs.ErrClosed].
 func (l *Lock) Close() error {
@@ -300,10 +307,12 @@ func (l *Lock) Close() error {
 	if h != nil && h.stop() {
 		close(h.done)
 	}
-	if s == nil {
-		return nil
+	var err error
+	if s != nil {
+		err = l.revoke(s)
 	}
-	if err := l.revoke(s); err != nil {
+	l.revoking.Wait()
+	if err != nil {
 		return l.error(op, l.unanswered(err))
 	}
 	return nil

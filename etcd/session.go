@@ -48,15 +48,27 @@ func (l *Lock) session(ctx context.Context) (*concurrency.Session, error) {
 
 // retire stops using s and withdraws its keys from etcd: its lease is no
 // longer kept alive, and is revoked in the background, within the request
-// timeout; if that fails, the lease expires on its own.
+// timeout; if that fails, the lease expires on its own. Close waits for the
+// revocation, so that a program that exits after Close leaves no key behind.
 func (l *Lock) retire(s *concurrency.Session) {
 	l.mu.Lock()
 	if l.sess == s {
 		l.sess = nil
 	}
+	// Counted only before Close, so that no Add races with its Wait; one
+	// that starts after Close has nothing to wait for.
+	counted := !l.closed
+	if counted {
+		l.revoking.Add(1)
+	}
 	l.mu.Unlock()
 	s.Orphan()
-	go l.revoke(s)
+	go func() {
+		l.revoke(s)
+		if counted {
+			l.revoking.Done()
+		}
+	}()
 }
 
 // revoke ends s and revokes its lease, within the request timeout. A lease
