@@ -96,9 +96,15 @@ func (l *Lock) busyError() error {
 // descriptions hold one of them, in /proc/PID/fdinfo (the PID in /proc/locks
 // is the process that took the lock, which may have exited while a child it
 // forked holds it). That finds any holder: util-linux flock(1) and the
-// command it runs, Python's fcntl.flock, another Go program. A holder record
-// (see [WithHolderRecord]) adds a host and a time to the holder it names,
-// and is ignored unless it names a current holder.
+// command it runs, Python's fcntl.flock, another Go program. The processes
+// that took the locks and those they started are looked at first; every
+// process on the machine only if none of them holds a lock, which costs a
+// system call per open descriptor on the machine. So while one of them
+// holds it, a process that shares its open file description without being
+// its descendant (it was handed the descriptor over a Unix socket, say) is
+// not listed. A holder record (see [WithHolderRecord]) adds a host and a
+// time to the holder it names, and is ignored unless it names a current
+// holder.
 //
 // The limits: a holder in another PID namespace (another container) is not
 // in this process's /proc and cannot be known. A holder whose descriptors

@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +42,14 @@ func lookUpHolders(path string, id fileID) []Holder {
 		return nil
 	}
 	rec, haveRec := readRecord(path, id)
-	pids, uninspected := descriptionHolders(id)
+	// The takers and the processes they started (util-linux flock(1) and
+	// its command, say) hold the lock far more often than anyone else:
+	// look at them first, and at every process only if none of them does,
+	// since that costs a system call per descriptor on the machine.
+	pids, uninspected := descriptionHolders(id, withDescendants(takers))
+	if len(pids) == 0 {
+		pids, uninspected = descriptionHolders(id, allProcesses())
+	}
 	if len(pids) == 0 {
 		// None that this process may inspect: name a taker it may not
 		// inspect, which is therefore alive, unless a readable record
@@ -119,22 +127,14 @@ func cutInode(s string) (dev string, ino uint64, ok bool) {
 	return s[:i], ino, err == nil
 }
 
-// descriptionHolders returns the processes with a descriptor of the file id
-// whose open file description holds a lock of this build's class: the
-// holders now. uninspected has the processes whose descriptors this process
-// may not see.
-func descriptionHolders(id fileID) (pids []int, uninspected map[int]bool) {
-	procs, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, nil
-	}
+// descriptionHolders returns those of the processes pids that have a
+// descriptor of the file id whose open file description holds a lock of
+// this build's class: the holders now. uninspected has the processes whose
+// descriptors this process may not see.
+func descriptionHolders(id fileID, pids []int) (holders []int, uninspected map[int]bool) {
 	uninspected = map[int]bool{}
-	for _, p := range procs {
-		pid, err := strconv.Atoi(p.Name())
-		if err != nil {
-			continue
-		}
-		dir := "/proc/" + p.Name()
+	for _, pid := range pids {
+		dir := "/proc/" + strconv.Itoa(pid)
 		fds, err := os.ReadDir(dir + "/fd")
 		if err != nil {
 			uninspected[pid] = os.IsPermission(err)
@@ -142,12 +142,42 @@ func descriptionHolders(id fileID) (pids []int, uninspected map[int]bool) {
 		}
 		for _, fd := range fds {
 			if descriptorHolds(dir, fd.Name(), id) {
-				pids = append(pids, pid)
+				holders = append(holders, pid)
 				break
 			}
 		}
 	}
-	return pids, uninspected
+	return holders, uninspected
+}
+
+// allProcesses returns the PIDs in /proc.
+func allProcesses() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// withDescendants returns pids and every process they started that is
+// still their descendant, from the children files of their threads.
+func withDescendants(pids []int) []int {
+	all := slices.Clone(pids)
+	for i := 0; i < len(all); i++ {
+		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(all[i]) + "/task/*/children")
+		for _, task := range tasks {
+			b, _ := os.ReadFile(task)
+			for _, f := range strings.Fields(string(b)) {
+				if pid, err := strconv.Atoi(f); err == nil && !slices.Contains(all, pid) {
+					all = append(all, pid)
+				}
+			}
+		}
+	}
+	return all
 }
 
 // descriptorHolds reports whether descriptor fd of the process whose /proc

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
@@ -28,9 +29,29 @@ import (
 func holding(t *testing.T, argv ...string) *proc {
 	t.Helper()
 	requireTool(t, argv[0])
-	p := launch(t, argv)
+	p := launch(t, argv, withEnv(roleEnv+"=Linger"))
 	require.Equal(t, "locked", p.readLine(), "%v", argv)
 	return p
+}
+
+// holdingWithFlock runs util-linux flock(1) on path with this test binary
+// as its command, in role, which prints "locked"; it returns flock(1).
+func holdingWithFlock(t *testing.T, path, role string) *proc {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	p := holding(t, "flock", path, exe) // the role comes in the environment
+	cmd := child(t, p)
+	t.Cleanup(func() { syscall.Kill(cmd, syscall.SIGKILL) })
+	return p
+}
+
+// Linger prints "locked" (it runs under flock(1), which holds the lock for
+// it) and stays until it is killed.
+func (helperRoles) Linger([]string) int {
+	fmt.Println("locked")
+	time.Sleep(time.Hour)
+	return 0
 }
 
 // child returns the PID of p's only child process.
@@ -79,11 +100,11 @@ func TestHoldersIsEmptyWhenTheLockIsFree(t *testing.T) {
 func TestHoldersNamesUtilLinuxFlockAndTheCommandItRuns(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
-	p := holding(t, "flock", path, "sh", "-c", "echo locked; exec cat")
-	cat := child(t, p)
-	assert.Equal(t, []string{strconv.Itoa(p.cmd.Process.Pid) + " flock", strconv.Itoa(cat) + " cat"}, pids(mustHolders(t, path)))
+	p := holdingWithFlock(t, path, "Linger")
+	cmd := child(t, p)
+	assert.Equal(t, []string{strconv.Itoa(p.cmd.Process.Pid) + " flock", strconv.Itoa(cmd) + " " + testCommand()}, pids(mustHolders(t, path)))
 	err := mustNew(t, path).TryLock()
-	assert.ErrorContains(t, err, "held by pid "+strconv.Itoa(p.cmd.Process.Pid)+" (flock) and pid "+strconv.Itoa(cat)+" (cat)")
+	assert.ErrorContains(t, err, "held by pid "+strconv.Itoa(p.cmd.Process.Pid)+" (flock) and "+heldBy(cmd)[len("held by "):])
 }
 
 // Once flock(1) is killed, /proc/locks still gives its PID, which may soon
@@ -92,17 +113,15 @@ func TestHoldersNamesUtilLinuxFlockAndTheCommandItRuns(t *testing.T) {
 func TestHoldersFollowsTheLockToTheChildThatHoldsItNow(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
-	// sleep, not cat: once flock(1) is gone, Wait closes the pipes it
-	// shared with its command.
-	p := holding(t, "flock", path, "sh", "-c", "echo locked; exec sleep 600")
-	sleep := child(t, p)
-	defer syscall.Kill(sleep, syscall.SIGKILL)
+	p := holdingWithFlock(t, path, "Linger")
+	cmd := child(t, p)
+	defer syscall.Kill(cmd, syscall.SIGKILL)
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 	p.cmd.Process.Wait()
 	locks, err := os.ReadFile("/proc/locks")
 	require.NoError(t, err)
 	assert.Contains(t, string(locks), " "+strconv.Itoa(p.cmd.Process.Pid)+" ", "/proc/locks names the dead taker")
-	assert.Equal(t, []string{strconv.Itoa(sleep) + " sleep"}, pids(mustHolders(t, path)))
+	assert.Equal(t, []string{strconv.Itoa(cmd) + " " + testCommand()}, pids(mustHolders(t, path)))
 }
 
 func TestHoldersNamesPythonFcntlFlock(t *testing.T) {
@@ -146,14 +165,15 @@ func TestStaleRecordOfAKilledHolderIsNeverReported(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(record), strconv.Itoa(first.cmd.Process.Pid)+"\n"), "the dead holder's record stays: %q", record)
 
-	p := holding(t, "flock", path, "sh", "-c", "echo locked; exec cat")
+	p := holdingWithFlock(t, path, "Linger")
 	g, err := flock.Guard("app", flock.WithLockDir(dir))
 	assert.Nil(t, g)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "pid "+strconv.Itoa(first.cmd.Process.Pid)+" ", "the dead holder is not named")
 	assert.Contains(t, err.Error(), "held by pid "+strconv.Itoa(p.cmd.Process.Pid)+" (flock)")
 	assert.NotContains(t, err.Error(), " on ", "no host: the record is not the holder's")
-	p.exit()
+	syscall.Kill(child(t, p), syscall.SIGKILL)
+	p.cmd.Wait()
 
 	g, err = flock.Guard("app", flock.WithLockDir(dir))
 	require.NoError(t, err, "a stale record does not stop the next start")
