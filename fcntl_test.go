@@ -1,6 +1,9 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux && flock_fcntl
+//go:build aix || (solaris && !illumos) || (flock_fcntl && (darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd))
+
+// The constraint of lock_fcntl.go: AIX and Solaris, and the flock systems
+// with -tags flock_fcntl, with which these tests run on Linux.
 
 package flock_test
 
@@ -9,18 +12,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
-// With -tags flock_fcntl the package uses the fcntl record locks of AIX and
-// Solaris (lock_fcntl.go), and these tests run on Linux.
-
-// skipUnderRecordLocks skips a test of what record locks cannot do.
 // underRecordLocks reports whether the tests run over fcntl record locks.
 const underRecordLocks = true
 
+// skipUnderRecordLocks skips a test of what record locks cannot do.
 func skipUnderRecordLocks(t *testing.T, why string) {
 	t.Helper()
-	t.Skip("fcntl record locks (-tags flock_fcntl): " + why)
+	t.Skip("fcntl record locks: " + why)
+}
+
+// assertNeedsWritableFile checks the error of an exclusive lock on a file
+// open read-only: a record lock needs a descriptor open for writing.
+func assertNeedsWritableFile(t *testing.T, err error) {
+	t.Helper()
+	assert.ErrorIs(t, err, unix.EBADF)
 }
 
 // Closing any descriptor of a file releases every record lock the process

@@ -78,7 +78,11 @@ func launch(t *testing.T, argv []string, opts ...procOption) *proc {
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-5*time.Second))
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = os.Environ()
+	// A race-enabled helper sleeps a second before it exits, to let
+	// reports of races in its last moments through; the tests start
+	// hundreds of helpers and wait for most of them to exit. A GORACE the
+	// user set comes later and wins.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = 5 * time.Second
 	for _, opt := range opts {
@@ -148,6 +152,15 @@ func startRoleLine(t *testing.T, role, arg string, opts ...procOption) (*proc, s
 	return p, p.readLine()
 }
 
+// mustHoldRole starts a helper in role on arg and requires that it holds
+// the lock.
+func mustHoldRole(t *testing.T, role, arg string) *proc {
+	t.Helper()
+	p, line := startRoleLine(t, role, arg)
+	require.Equal(t, "locked", line)
+	return p
+}
+
 // mustHold starts a helper that takes the lock as how says and requires
 // that it holds it.
 func mustHold(t *testing.T, how, path string) *proc {
@@ -158,10 +171,17 @@ func mustHold(t *testing.T, how, path string) *proc {
 }
 
 // probe reports, from a fresh process, whether the lock at path can be taken
-// as how says ("trylock" or "tryrlock") right now: "locked" or "busy".
+// as how says ("trylock" or "tryrlock") right now: "locked" or "busy". A
+// probe that got the lock unlocks it before it exits: Windows releases the
+// locks of a process that ended only eventually, and the next probe must not
+// find this one's.
 func probe(t *testing.T, how, path string) string {
 	t.Helper()
 	p, line := startHelper(t, how, path)
+	if line == "locked" {
+		p.send("unlock")
+		require.Equal(t, "unlocked", p.readLine())
+	}
 	p.exit()
 	return line
 }
@@ -259,8 +279,10 @@ func (p *pending) wait() error {
 	}
 }
 
+// lockPath returns a path for a lock file in a directory of the test's own.
 func lockPath(t *testing.T) string {
-	return filepath.Join(t.TempDir(), "test.lock")
+	t.Helper()
+	return filepath.Join(tempDir(t), "test.lock")
 }
 
 func mustNew(t *testing.T, path string, opts ...flock.Option) *flock.Lock {

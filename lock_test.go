@@ -1,27 +1,31 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
-
 package flock_test
 
+// The semantic tests: what a Lock does, on every system, with every
+// mechanism (flock(2) with kernel or polling waits, fcntl record locks,
+// LockFileEx). They build with no constraint, so that the Windows suite is
+// these tests. What only some systems can check lives in _linux_test.go,
+// _unix_test.go and _windows_test.go files; a test of what a mechanism
+// cannot do skips and says why.
+
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 // Semantics 1: across processes.
@@ -36,10 +40,10 @@ func TestExclusiveLockExcludesOtherProcesses(t *testing.T) {
 	l := mustNew(t, path)
 	err := l.TryLock()
 	assert.ErrorIs(t, err, flock.ErrLocked)
-	var pe *fs.PathError
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, "trylock", pe.Op)
-	assert.Equal(t, path, pe.Path)
+	assertPathError(t, err, "trylock", path)
+	err = l.TryRLock()
+	assert.ErrorIs(t, err, flock.ErrLocked)
+	assertPathError(t, err, "tryrlock", path)
 	h.exit()
 }
 
@@ -50,7 +54,8 @@ func TestSharedLocksCoexistAcrossProcesses(t *testing.T) {
 	assert.Equal(t, "locked", probe(t, "tryrlock", path))
 	assert.Equal(t, "busy", probe(t, "trylock", path))
 	l := mustNew(t, path)
-	require.NoError(t, l.TryRLock())
+	require.NoError(t, l.TryRLock(), "a second process shares the lock")
+	assert.ErrorIs(t, l.TryLock(), flock.ErrLocked, "a shared hold is not exclusive")
 	h.exit()
 }
 
@@ -70,9 +75,11 @@ func TestExclusiveLockWaitsForAllSharedHolders(t *testing.T) {
 	h2.exit()
 }
 
+// A Lock waiting for another process's lock gets it however the holder lets
+// go: by unlocking, by exiting without unlocking, or by being killed.
 func TestLockReleasedWhenHolderLetsGo(t *testing.T) {
 	t.Parallel()
-	for _, how := range []string{"unlock", "exit", "sigkill"} {
+	for _, how := range []string{"unlock", "exit", "kill"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			path := lockPath(t)
@@ -85,11 +92,11 @@ func TestLockReleasedWhenHolderLetsGo(t *testing.T) {
 				require.Equal(t, "unlocked", h.readLine())
 			case "exit":
 				h.exit()
-			case "sigkill":
-				require.NoError(t, h.cmd.Process.Signal(syscall.SIGKILL))
+			case "kill":
+				require.NoError(t, h.cmd.Process.Kill())
 			}
 			require.NoError(t, wait.wait())
-			assert.Equal(t, "busy", probe(t, "trylock", path))
+			assert.Equal(t, "busy", probe(t, "trylock", path), "the waiter holds the lock")
 		})
 	}
 }
@@ -104,24 +111,60 @@ func TestLockReleasedOnClose(t *testing.T) {
 	assert.Equal(t, "locked", probe(t, "trylock", path))
 }
 
-func TestLockNotInheritedByChild(t *testing.T) {
+// HoldWithChild takes the lock at args[0], starts a child process in the
+// role Child that shares its stdin and stdout, prints "locked", and holds
+// until stdin is closed or it is killed.
+func (helperRoles) HoldWithChild(args []string) int {
+	l, err := flock.New(args[0])
+	if err == nil {
+		err = l.Lock()
+	}
+	if err != nil {
+		return helperFailed(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return helperFailed(err)
+	}
+	child := exec.Command(exe)
+	child.Env = append(os.Environ(), roleEnv+"=Child")
+	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := child.Start(); err != nil {
+		return helperFailed(err)
+	}
+	fmt.Println("locked")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	return 0
+}
+
+// Child prints "child running", waits until stdin is closed, then prints
+// "child exiting": a line after that proves it outlived whatever the test
+// did in between.
+func (helperRoles) Child([]string) int {
+	fmt.Println("child running")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	fmt.Println("child exiting")
+	return 0
+}
+
+// A child that a holder started does not inherit the lock: once the holder
+// is killed, the lock is free although the child runs on. A child that
+// inherited the descriptor (or handle) would keep the lock held.
+func TestLockNotKeptByChildOfKilledHolder(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
-	l := mustNew(t, path)
-	require.NoError(t, l.Lock())
-	child := exec.Command("sleep", "60")
-	require.NoError(t, child.Start())
-	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
-	// Had the child inherited the descriptor, it would keep the lock
-	// alive after Close.
-	require.NoError(t, l.Close())
-	assert.Equal(t, "locked", probe(t, "trylock", path), "a running child must not keep the lock after Close")
-	fds, err := os.ReadDir("/proc/" + strconv.Itoa(child.Process.Pid) + "/fd")
+	h := startRole(t, "HoldWithChild", []string{path})
+	first := []string{h.readLine(), h.readLine()} // the two write in either order
+	require.ElementsMatch(t, []string{"locked", "child running"}, first)
+	assert.Equal(t, "busy", probe(t, "trylock", path), "the holder holds")
+	require.NoError(t, h.cmd.Process.Kill())
+	// Waited for with Process.Wait, not h.exit: cmd.Wait would close the
+	// pipe that the child still writes to.
+	_, err := h.cmd.Process.Wait()
 	require.NoError(t, err)
-	for _, fd := range fds {
-		target, _ := os.Readlink("/proc/" + strconv.Itoa(child.Process.Pid) + "/fd/" + fd.Name())
-		assert.NotEqual(t, path, target, "child has the lock file open as fd %s", fd.Name())
-	}
+	requireReleasedByExit(t, path)
+	h.stdin.Close()
+	assert.Equal(t, "child exiting", h.readLine(), "the child ran until after the probe")
 }
 
 func TestLockNotDroppedByStartingChild(t *testing.T) {
@@ -129,15 +172,55 @@ func TestLockNotDroppedByStartingChild(t *testing.T) {
 	path := lockPath(t)
 	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
-	require.NoError(t, exec.Command("true").Run())
-	assert.Equal(t, "busy", probe(t, "trylock", path))
+	c := startRole(t, "Child", nil)
+	require.Equal(t, "child running", c.readLine())
+	c.exit()
+	assert.Equal(t, "busy", probe(t, "trylock", path), "starting a child and its exit must leave the lock held")
+	require.NoError(t, l.Unlock())
+	assert.Equal(t, "locked", probe(t, "trylock", path))
+}
+
+// Drop takes the lock, drops every reference to the Lock and collects
+// garbage; then prints "locked" and holds until stdin is closed. The lock
+// must stay held all the while.
+func (helperRoles) Drop(args []string) int {
+	if err := func() error {
+		l, err := flock.New(args[0])
+		if err != nil {
+			return err
+		}
+		return l.TryLock()
+	}(); err != nil {
+		return helperFailed(err)
+	}
+	for range 5 {
+		runtime.GC()
+	}
+	fmt.Println("locked")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	return 0
+}
+
+func TestDroppedLockStaysHeld(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	h := mustHoldRole(t, "Drop", path)
+	assert.Equal(t, "busy", probe(t, "trylock", path), "a collected Lock must not release its lock")
+	h.exit()
+	requireReleasedByExit(t, path)
+}
+
+func helperFailed(err error) int {
+	fmt.Println("error:", err)
+	return 1
 }
 
 // Semantics 2: inside one process.
 
 func TestGoroutinesSharingOneLockExclude(t *testing.T) {
 	t.Parallel()
-	l := mustNew(t, lockPath(t))
+	path := lockPath(t)
+	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
 
 	other := make(chan error)
@@ -149,7 +232,9 @@ func TestGoroutinesSharingOneLockExclude(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), quiescent)
 	defer cancel()
 	go func() { other <- l.LockContext(ctx) }()
-	assert.ErrorIs(t, <-other, context.DeadlineExceeded)
+	err := <-other
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assertPathError(t, err, "lock", path)
 
 	wait := mustBlock(t, "Lock from another goroutine", l.Lock)
 	require.NoError(t, l.Unlock())
@@ -165,12 +250,16 @@ func TestGoroutinesShareTheSharedLock(t *testing.T) {
 	require.NoError(t, l.RLock())
 	done := make(chan error)
 	go func() { done <- l.RLock() }()
-	require.NoError(t, <-done)
+	require.NoError(t, <-done, "a second goroutine joins the shared lock")
+	go func() { done <- l.TryRLock() }()
+	require.NoError(t, <-done, "and a third")
 	assert.ErrorIs(t, l.TryLock(), flock.ErrLocked)
 	require.NoError(t, l.Unlock())
-	assert.Equal(t, "busy", probe(t, "trylock", path), "one shared hold is left")
 	require.NoError(t, l.Unlock())
-	assert.Equal(t, "locked", probe(t, "trylock", path))
+	assert.Equal(t, "busy", probe(t, "trylock", path), "one shared hold is left")
+	assert.Equal(t, "locked", probe(t, "tryrlock", path), "and it is shared")
+	require.NoError(t, l.Unlock())
+	assert.Equal(t, "locked", probe(t, "trylock", path), "the last Unlock releases the lock")
 }
 
 func TestWaitingWriterHoldsBackLaterReaders(t *testing.T) {
@@ -182,6 +271,7 @@ func TestWaitingWriterHoldsBackLaterReaders(t *testing.T) {
 	reader := mustBlock(t, "RLock behind a waiting writer", l.RLock)
 	require.NoError(t, l.Unlock())
 	require.NoError(t, writer.wait())
+	reader.stillBlocked("RLock while the writer holds")
 	require.NoError(t, l.Unlock())
 	require.NoError(t, reader.wait())
 	require.NoError(t, l.Unlock())
@@ -193,10 +283,15 @@ func TestTwoLocksOnOnePathExclude(t *testing.T) {
 	a, b := mustNew(t, path), mustNew(t, path)
 	require.NoError(t, a.Lock())
 	assert.ErrorIs(t, b.TryLock(), flock.ErrLocked)
+	assert.ErrorIs(t, b.TryRLock(), flock.ErrLocked)
 	wait := mustBlock(t, "second Lock on the same path", b.Lock)
 	require.NoError(t, a.Unlock())
 	require.NoError(t, wait.wait())
 	assert.ErrorIs(t, a.TryRLock(), flock.ErrLocked)
+	require.NoError(t, b.Unlock())
+	require.NoError(t, a.RLock())
+	require.NoError(t, b.RLock(), "shared locks of two Locks coexist")
+	assert.Equal(t, "busy", probe(t, "trylock", path))
 }
 
 // The race detector cannot see file locks, so this test also proves the
@@ -239,9 +334,9 @@ func TestLockExcludesGoroutinesUnderLoad(t *testing.T) {
 	assert.Equal(t, 8*200, total)
 }
 
-// Semantics 3: no mutex is held while a goroutine waits in the kernel.
+// Semantics 3: no mutex is held while the owner waits for the lock.
 
-func TestOtherCallsDoNotStallBehindAKernelWaiter(t *testing.T) {
+func TestOtherCallsDoNotStallBehindAWaitingOwner(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
 	h := mustHold(t, "lock", path)
@@ -252,10 +347,16 @@ func TestOtherCallsDoNotStallBehindAKernelWaiter(t *testing.T) {
 	assert.ErrorIs(t, l.TryLock(), flock.ErrLocked)
 	assert.ErrorIs(t, l.TryRLock(), flock.ErrLocked)
 	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
-	require.NoError(t, l.Close())
-	assert.ErrorIs(t, wait.wait(), fs.ErrClosed)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, l.RLockContext(ended), context.Canceled)
+	assert.Equal(t, path, l.Path())
+	wait.stillBlocked("Lock after the other calls")
+	h.send("unlock")
+	require.Equal(t, "unlocked", h.readLine())
+	require.NoError(t, wait.wait(), "the waiting owner gets the lock after all")
+	assert.Equal(t, "busy", probe(t, "trylock", path))
 	h.exit()
-	assert.Equal(t, "locked", probe(t, "trylock", path), "the closed waiter must not have taken the lock")
 }
 
 // Semantics 4: misuse is reported, never a panic or a lost lock.
@@ -271,48 +372,97 @@ func TestUnlockWithoutLockReportsNotLocked(t *testing.T) {
 	assert.Equal(t, "busy", probe(t, "trylock", path), "b.Unlock must not drop a's lock")
 	require.NoError(t, a.Unlock())
 	assert.ErrorIs(t, a.Unlock(), flock.ErrNotLocked, "second Unlock")
+	assert.Equal(t, "locked", probe(t, "trylock", path))
 }
 
 func TestCallsAfterCloseReportClosed(t *testing.T) {
 	t.Parallel()
-	l := mustNew(t, lockPath(t))
+	path := lockPath(t)
+	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
 	require.NoError(t, l.Close())
 	ctx := context.Background()
-	for name, call := range map[string]func() error{
-		"Close":        l.Close,
-		"TryLock":      l.TryLock,
-		"TryRLock":     l.TryRLock,
-		"Lock":         l.Lock,
-		"RLock":        l.RLock,
-		"LockContext":  func() error { return l.LockContext(ctx) },
-		"RLockContext": func() error { return l.RLockContext(ctx) },
-		"Unlock":       l.Unlock,
+	for _, c := range []struct {
+		name, op string
+		call     func() error
+	}{
+		{"Close", "close", l.Close},
+		{"TryLock", "trylock", l.TryLock},
+		{"TryRLock", "tryrlock", l.TryRLock},
+		{"Lock", "lock", l.Lock},
+		{"RLock", "rlock", l.RLock},
+		{"LockContext", "lock", func() error { return l.LockContext(ctx) }},
+		{"RLockContext", "rlock", func() error { return l.RLockContext(ctx) }},
+		{"Unlock", "unlock", l.Unlock},
 	} {
-		err := call()
-		assert.ErrorIs(t, err, fs.ErrClosed, name)
-		var pe *fs.PathError
-		assert.ErrorAs(t, err, &pe, name)
+		err := c.call()
+		assert.ErrorIs(t, err, fs.ErrClosed, c.name)
+		assertPathError(t, err, c.op, path)
 	}
+	assert.Equal(t, path, l.Path(), "Path still names the file")
+	assert.Equal(t, "locked", probe(t, "trylock", path), "no call after Close took the lock")
 }
 
 func TestCloseWakesInProcessWaiters(t *testing.T) {
 	t.Parallel()
-	l := mustNew(t, lockPath(t))
+	path := lockPath(t)
+	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
 	w1 := mustBlock(t, "Lock", l.Lock)
 	w2 := mustBlock(t, "RLockContext", func() error { return l.RLockContext(context.Background()) })
 	require.NoError(t, l.Close())
-	assert.ErrorIs(t, w1.wait(), fs.ErrClosed)
-	assert.ErrorIs(t, w2.wait(), fs.ErrClosed)
+	err := w1.wait()
+	assert.ErrorIs(t, err, fs.ErrClosed)
+	assertPathError(t, err, "lock", path)
+	err = w2.wait()
+	assert.ErrorIs(t, err, fs.ErrClosed)
+	assertPathError(t, err, "rlock", path)
+	assert.Equal(t, "locked", probe(t, "trylock", path), "Close released the lock and no waiter took it")
 }
 
-func TestNilLockReportsInvalid(t *testing.T) {
-	var l *flock.Lock
-	assert.ErrorIs(t, l.TryLock(), fs.ErrInvalid)
-	assert.ErrorIs(t, l.Lock(), fs.ErrInvalid)
-	assert.ErrorIs(t, l.Unlock(), fs.ErrInvalid)
-	assert.ErrorIs(t, l.Close(), fs.ErrInvalid)
+// Close ends the wait of the goroutine that waits for another process's
+// lock, and that goroutine does not take the lock later, when the holder
+// lets go: a lock taken for nobody would lock everyone out.
+func TestCloseEndsAWaitForAnotherProcessesLock(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	h := mustHold(t, "lock", path)
+	l := mustNew(t, path)
+	wait := mustBlock(t, "Lock while another process holds", l.Lock)
+	require.NoError(t, l.Close())
+	err := wait.wait()
+	assert.ErrorIs(t, err, fs.ErrClosed)
+	assertPathError(t, err, "lock", path)
+	assert.Equal(t, "busy", probe(t, "trylock", path), "the holder still holds")
+	h.exit()
+	requireReleasedByExit(t, path)
+}
+
+// The zero Lock has no file, and a nil *Lock is no Lock at all: every
+// method says so rather than panic.
+func TestNilAndZeroLocksReportInvalid(t *testing.T) {
+	t.Parallel()
+	for name, l := range map[string]*flock.Lock{"nil": nil, "zero": {}} {
+		ctx := context.Background()
+		for _, c := range []struct {
+			op   string
+			call func() error
+		}{
+			{"trylock", l.TryLock},
+			{"tryrlock", l.TryRLock},
+			{"lock", l.Lock},
+			{"rlock", l.RLock},
+			{"lock", func() error { return l.LockContext(ctx) }},
+			{"rlock", func() error { return l.RLockContext(ctx) }},
+			{"unlock", l.Unlock},
+			{"close", l.Close},
+		} {
+			err := c.call()
+			assert.ErrorIs(t, err, fs.ErrInvalid, "%s Lock: %s", name, c.op)
+			assertPathError(t, err, c.op, "")
+		}
+		assert.Equal(t, "", l.Path(), "%s Lock", name)
+	}
 }
 
 func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
@@ -320,36 +470,74 @@ func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
 	path := lockPath(t)
 	l := mustNew(t, path)
 	//lint:ignore SA1012 a nil context is the bad input under test
-	err := l.LockContext(nil)
-	assert.EqualError(t, err, "lock "+path+": nil Context")
+	assert.EqualError(t, l.LockContext(nil), "lock "+path+": nil Context")
+	//lint:ignore SA1012 a nil context is the bad input under test
+	assert.EqualError(t, l.RLockContext(nil), "rlock "+path+": nil Context")
 	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
+	require.NoError(t, l.TryLock(), "the Lock stays usable")
 }
 
 // Semantics 5: LockContext.
 
-func TestLockContextReturnsDeadlineAndHoldsNothing(t *testing.T) {
+// A wait for another process's lock that its context ends returns the
+// context's error, naming the operation and the path, and leaves nothing
+// held: not now, and not once the holder lets go.
+func TestLockContextEndsWithTheContextsErrorAndHoldsNothing(t *testing.T) {
 	t.Parallel()
-	path := lockPath(t)
-	h := mustHold(t, "lock", path)
-	l := mustNew(t, path)
-	ctx, cancel := context.WithTimeout(context.Background(), quiescent)
-	defer cancel()
-	err := l.LockContext(ctx)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
-	h.exit()
-	assert.Equal(t, "locked", probe(t, "trylock", path), "a cancelled wait must leave no lock behind")
-	require.NoError(t, l.TryLock(), "the Lock stays usable after a cancelled wait")
+	for _, c := range []struct {
+		name, op string
+		want     error
+	}{
+		{"LockContext deadline", "lock", context.DeadlineExceeded},
+		{"LockContext cancel", "lock", context.Canceled},
+		{"RLockContext cancel", "rlock", context.Canceled},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			path := lockPath(t)
+			h := mustHold(t, "lock", path)
+			l := mustNew(t, path)
+			lockContext := l.LockContext
+			if c.op == "rlock" {
+				lockContext = l.RLockContext
+			}
+			var err error
+			if c.want == context.DeadlineExceeded {
+				ctx, cancel := context.WithTimeout(context.Background(), quiescent)
+				defer cancel()
+				err = lockContext(ctx)
+			} else {
+				ctx, cancel := context.WithCancel(context.Background())
+				wait := mustBlock(t, c.name, func() error { return lockContext(ctx) })
+				cancel()
+				err = wait.wait()
+			}
+			assert.ErrorIs(t, err, c.want)
+			assertPathError(t, err, c.op, path)
+			assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
+			h.exit()
+			requireReleasedByExit(t, path) // the cancelled wait left no lock behind
+			require.NoError(t, l.TryLock(), "the Lock stays usable after a cancelled wait")
+		})
+	}
 }
 
+// A context that has ended already makes LockContext fail without trying,
+// even when the lock is free.
 func TestLockContextFailsAtOnceOnEndedContext(t *testing.T) {
 	t.Parallel()
-	l := mustNew(t, lockPath(t))
+	path := lockPath(t)
+	l := mustNew(t, path)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, l.LockContext(ctx), context.Canceled)
-	assert.ErrorIs(t, l.RLockContext(ctx), context.Canceled)
+	err := l.LockContext(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	assertPathError(t, err, "lock", path)
+	err = l.RLockContext(ctx)
+	assert.ErrorIs(t, err, context.Canceled)
+	assertPathError(t, err, "rlock", path)
 	assert.ErrorIs(t, l.Unlock(), flock.ErrNotLocked)
+	assert.Equal(t, "locked", probe(t, "trylock", path), "nothing was taken")
 }
 
 func TestLockContextGetsLockWhenReleased(t *testing.T) {
@@ -360,30 +548,46 @@ func TestLockContextGetsLockWhenReleased(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	wait := mustBlock(t, "LockContext", func() error { return l.LockContext(ctx) })
-	h.exit()
+	h.send("unlock")
+	require.Equal(t, "unlocked", h.readLine())
 	require.NoError(t, wait.wait())
 	assert.Equal(t, "busy", probe(t, "trylock", path))
+	h.exit()
 }
 
 func TestRLockContextCancelledBehindInProcessWriter(t *testing.T) {
 	t.Parallel()
-	l := mustNew(t, lockPath(t))
+	path := lockPath(t)
+	l := mustNew(t, path)
 	require.NoError(t, l.Lock())
 	ctx, cancel := context.WithCancel(context.Background())
 	wait := mustBlock(t, "RLockContext", func() error { return l.RLockContext(ctx) })
 	cancel()
-	assert.ErrorIs(t, wait.wait(), context.Canceled)
+	err := wait.wait()
+	assert.ErrorIs(t, err, context.Canceled)
+	assertPathError(t, err, "rlock", path)
 	require.NoError(t, l.Unlock())
 	require.NoError(t, l.TryLock(), "the cancelled waiter must have left the queue")
 }
 
-// Semantics 6: what can be locked, and close-on-exec.
+// Semantics 6: what can be locked.
 
 func TestDirectoryCanBeLocked(t *testing.T) {
 	t.Parallel()
-	skipUnderRecordLocks(t, "an exclusive lock needs a descriptor open for writing, which a directory cannot have")
-	dir := t.TempDir()
+	if runtime.GOOS == "windows" {
+		t.Skip("directories cannot be locked on Windows: LockFileEx refuses them (see TestWindowsDirectoryIsRefused)")
+	}
+	dir := tempDir(t)
 	l := mustNew(t, dir)
+	if underRecordLocks {
+		// A directory can only be opened read-only, and a record lock
+		// through a read-only descriptor can only be shared, here and
+		// in every other process.
+		assertNeedsWritableFile(t, l.TryLock())
+		require.NoError(t, l.RLock())
+		assert.Equal(t, "locked", probe(t, "tryrlock", dir))
+		return
+	}
 	require.NoError(t, l.Lock())
 	assert.Equal(t, "busy", probe(t, "trylock", dir))
 	f, err := os.Open(dir)
@@ -392,6 +596,8 @@ func TestDirectoryCanBeLocked(t *testing.T) {
 	require.NoError(t, err)
 	defer other.Close()
 	assert.ErrorIs(t, other.TryRLock(), flock.ErrLocked)
+	require.NoError(t, l.Unlock())
+	require.NoError(t, other.TryRLock())
 }
 
 func TestReadOnlyFileCanBeLockedAndIsNotChanged(t *testing.T) {
@@ -399,26 +605,28 @@ func TestReadOnlyFileCanBeLockedAndIsNotChanged(t *testing.T) {
 	path := lockPath(t)
 	require.NoError(t, os.WriteFile(path, []byte("keep me\n"), 0o444))
 	l := mustNew(t, path)
+	if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		f.Close() // root may write a read-only file
+	} else if underRecordLocks {
+		// A record lock on a file open read-only can only be shared.
+		assertNeedsWritableFile(t, l.TryLock())
+		require.NoError(t, l.RLock())
+		assert.Equal(t, "busy", probe(t, "trylock", path))
+		require.NoError(t, l.Close())
+		assertContent(t, path, "keep me\n")
+		return
+	}
 	require.NoError(t, l.Lock())
+	assert.Equal(t, "busy", probe(t, "trylock", path))
 	require.NoError(t, l.Close())
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, "keep me\n", string(b))
+	assertContent(t, path, "keep me\n")
 }
 
-func TestNewCreatesMissingFileWithMode(t *testing.T) {
-	t.Parallel()
-	// Read, not set: the umask is the process's, and other tests run.
-	status, err := os.ReadFile("/proc/self/status")
+func assertContent(t *testing.T, path, want string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	_, umask, _ := strings.Cut(string(status), "Umask:\t")
-	old, err := strconv.ParseUint(umask[:4], 8, 32)
-	require.NoError(t, err)
-	path := lockPath(t)
-	mustNew(t, path, flock.WithFileMode(0o640))
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	assert.Equal(t, fs.FileMode(0o640)&^fs.FileMode(old), fi.Mode().Perm())
+	assert.Equal(t, want, string(b), "content of %s", path)
 }
 
 func TestProgramCanLockItsOwnExecutable(t *testing.T) {
@@ -430,40 +638,25 @@ func TestProgramCanLockItsOwnExecutable(t *testing.T) {
 	l, err := flock.NewFromFile(f)
 	require.NoError(t, err)
 	defer l.Close()
+	assert.Equal(t, exe, l.Path())
 	require.NoError(t, l.TryRLock())
-}
-
-func TestDescriptorIsCloseOnExec(t *testing.T) {
-	t.Parallel()
-	path := lockPath(t)
-	l := mustNew(t, path)
-	require.NoError(t, l.Lock())
-	// The lock's descriptor is the only one naming path; look it up.
-	fds, err := os.ReadDir("/proc/self/fd")
+	other, err := flock.New(exe)
 	require.NoError(t, err)
-	found := 0
-	for _, e := range fds {
-		if target, _ := os.Readlink("/proc/self/fd/" + e.Name()); target == path {
-			fd, err := strconv.Atoi(e.Name())
-			require.NoError(t, err)
-			flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-			require.NoError(t, err)
-			assert.NotZero(t, flags&unix.FD_CLOEXEC, "fd %d lacks FD_CLOEXEC", fd)
-			found++
-		}
-	}
-	assert.Equal(t, 1, found, "descriptors open on the lock file")
+	defer other.Close()
+	assert.NoError(t, other.TryRLock(), "a shared lock of the executable is shared")
 }
 
 // Semantics 7: errors name the operation and the path.
 
 func TestOpenErrorsArePathErrors(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := tempDir(t)
 	missing := filepath.Join(dir, "missing.lock")
 	_, err := flock.New(missing, flock.WithoutCreate())
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	assertPathError(t, err, "open", missing)
+	_, err = os.Stat(missing)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "WithoutCreate created nothing")
 
 	noParent := filepath.Join(dir, "no", "such", "dir", "x.lock")
 	_, err = flock.New(noParent)
@@ -472,63 +665,16 @@ func TestOpenErrorsArePathErrors(t *testing.T) {
 
 	_, err = flock.New("")
 	assert.ErrorIs(t, err, fs.ErrInvalid)
+	assertPathError(t, err, "open", "")
 
-	fifo := filepath.Join(dir, "fifo")
-	require.NoError(t, unix.Mkfifo(fifo, 0o600))
-	_, err = flock.New(fifo) // must not block waiting for a writer
-	assertPathError(t, err, "open", fifo)
+	_, err = flock.NewFromFile(nil)
+	assert.ErrorIs(t, err, fs.ErrInvalid)
+	assertPathError(t, err, "open", "")
 }
 
-// As root every open succeeds, so permission is tested from a helper running
-// as nobody.
-func TestPermissionDeniedIsFsErrPermission(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "root-only.lock")
-	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	if os.Getuid() != 0 {
-		require.NoError(t, os.Chmod(path, 0))
-		_, err := flock.New(path)
-		assert.ErrorIs(t, err, fs.ErrPermission)
-		assertPathError(t, err, "open", path)
-		return
-	}
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		require.NoError(t, os.Chmod(d, 0o755)) // nobody may enter
-	}
-	p, line := startHelper(t, "trylock", path, asUser(t, nobodyUID))
-	assert.Error(t, p.cmd.Wait(), "the helper fails to open the file")
-	assert.Equal(t, "error: open "+path+": permission denied", line)
-}
-
-func assertPathError(t *testing.T, err error, op, path string) {
-	t.Helper()
-	var pe *fs.PathError
-	if assert.ErrorAs(t, err, &pe) {
-		assert.Equal(t, op, pe.Op)
-		assert.Equal(t, path, pe.Path)
-	}
-}
-
-func TestWaitHookCalledOnceWhenWaitBlocks(t *testing.T) {
-	t.Parallel()
-	path := lockPath(t)
-	var mu sync.Mutex
-	var calls []string
-	hook := flock.WithWaitHook(func(p string) { mu.Lock(); calls = append(calls, p); mu.Unlock() })
-	l := mustNew(t, path, hook)
-	require.NoError(t, l.Lock()) // free: no wait, no call
-	require.NoError(t, l.Unlock())
-	h := mustHold(t, "lock", path)
-	wait := mustBlock(t, "Lock", l.Lock)
-	h.exit()
-	require.NoError(t, wait.wait())
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []string{path}, calls)
-}
-
-func TestErrLockedMatchesWithErrorsIs(t *testing.T) {
+// TryLock's contention error is ErrLocked, inside an *fs.PathError that
+// names the operation and the lock file.
+func TestTryLockErrorIsErrLockedInAPathError(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
 	a, b := mustNew(t, path), mustNew(t, path)
@@ -536,5 +682,15 @@ func TestErrLockedMatchesWithErrorsIs(t *testing.T) {
 	err := b.TryLock()
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, flock.ErrLocked))
-	assert.Equal(t, "trylock "+path+": lock is held elsewhere", err.Error())
+	assertPathError(t, err, "trylock", path)
+	assert.True(t, strings.HasPrefix(err.Error(), "trylock "+path+": "), "%q", err)
+}
+
+func assertPathError(t *testing.T, err error, op, path string) {
+	t.Helper()
+	var pe *fs.PathError
+	if assert.ErrorAs(t, err, &pe) {
+		assert.Equal(t, op, pe.Op, "%v", err)
+		assert.Equal(t, path, pe.Path, "%v", err)
+	}
 }

@@ -1,13 +1,22 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux && !flock_fcntl
+//go:build !(aix || (solaris && !illumos) || (flock_fcntl && (darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd)))
+
+// Every build but the fcntl one (lock_fcntl.go, fcntl_test.go).
 
 package flock_test
 
 import "testing"
 
-// skipUnderRecordLocks skips a test with -tags flock_fcntl (see fcntl_test.go).
-func skipUnderRecordLocks(*testing.T, string) {}
-
 // underRecordLocks reports whether the tests run over fcntl record locks.
 const underRecordLocks = false
+
+// skipUnderRecordLocks skips a test of what record locks cannot do.
+func skipUnderRecordLocks(*testing.T, string) {}
+
+// assertNeedsWritableFile checks the error of an exclusive lock on a file
+// open read-only, which only record locks refuse.
+func assertNeedsWritableFile(t *testing.T, err error) {
+	t.Helper()
+	t.Errorf("only record locks need a writable file for an exclusive lock; got %v", err)
+}

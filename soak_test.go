@@ -1,7 +1,5 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux
-
 package flock_test
 
 import (
@@ -17,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,11 +88,6 @@ func (helperRoles) Soak(args []string) int {
 	return 0
 }
 
-func helperFailed(err error) int {
-	fmt.Println("error:", err)
-	return 1
-}
-
 // soakLock takes the lock in one of three ways at random: Lock, LockContext
 // with a context that never ends, and LockContext with short deadlines that
 // it retries, so that cancelled kernel waits happen amid the kills.
@@ -144,7 +136,7 @@ func writeCounter(f *os.File, v int) error {
 // starts run later, at any time.
 func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "soak.lock")
 	counter, err := os.Create(path + ".count")
 	require.NoError(t, err)
@@ -482,7 +474,7 @@ func (f *fleet) kill(m *member) {
 	f.t.Helper()
 	m.killed = true
 	// A helper that failed may have exited already; its exit event says why.
-	if err := m.p.cmd.Process.Signal(syscall.SIGKILL); !errors.Is(err, os.ErrProcessDone) {
+	if err := m.p.cmd.Process.Kill(); !errors.Is(err, os.ErrProcessDone) {
 		require.NoError(f.t, err)
 	}
 }

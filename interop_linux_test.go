@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build linux && !flock_fcntl
+//go:build !flock_fcntl
 
 // Not with -tags flock_fcntl: on Linux, flock(2) locks and fcntl record locks
 // are independent, so flock(1) and Python's fcntl.flock never see those.
@@ -172,4 +172,5 @@ func TestInteropWaitEndsWhenUtilLinuxFlockReleases(t *testing.T) {
 	stdin.Close()
 	require.NoError(t, cmd.Wait())
 	require.NoError(t, p.wait())
+	assert.Equal(t, 1, exitCode(t, flock1, "-n", path, "true"), "flock -n against the lock the wait took")
 }
