@@ -4,7 +4,14 @@
 
 package flock
 
-// onLocalFS reports false: every flock(2) call goes through the scheduler
-// as any system call does (see flockNoWait). Outside Linux the file system
-// is not checked.
+import "golang.org/x/sys/unix"
+
+// onLocalFS reports false: outside Linux the file system is not checked,
+// and every flock(2) call goes through the scheduler as any system call
+// does.
 func onLocalFS(int) bool { return false }
+
+// flockNoWait makes a flock(2) call that cannot wait: LOCK_NB, or LOCK_UN.
+func flockNoWait(d descr, how int) error {
+	return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
+}

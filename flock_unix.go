@@ -98,28 +98,6 @@ func (e noFlockError) Unwrap() error { return e.errno }
 
 func unlockFd(d descr) error { return flockNoWait(d, unix.LOCK_UN) }
 
-// flockNoWait makes a flock(2) call that cannot wait: LOCK_NB, or LOCK_UN.
-// On a local file system such a call returns at once, so it skips the
-// scheduler's bookkeeping for a system call that may block (RawSyscall);
-// that is a quarter of the cost of a TryLock and Unlock. On a network or
-// FUSE file system even these calls may wait for a server, so they go
-// through the scheduler like any other.
-func flockNoWait(d descr, how int) error {
-	if !d.local {
-		return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
-	}
-	for {
-		_, _, e := unix.RawSyscall(unix.SYS_FLOCK, uintptr(d.fd), uintptr(how), 0)
-		switch e {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		}
-		return e
-	}
-}
-
 func closeLockFile(f *os.File) error { return f.Close() }
 
 // usesRecordLocks reports whether this build locks with fcntl record locks.
