@@ -13,9 +13,15 @@ import (
 )
 
 // flock(1) reads numbers with strtoimax(3) and strtold(3) in the C locale
-// and insists that the whole word is a number. These functions accept
-// exactly the same words, so that a script that flock(1) accepts or refuses
-// gets the same answer here.
+// and insists that the whole word is a number. These functions accept the
+// same words as flock(1) on x86 (386 and amd64), whose long double is the
+// 80-bit x87 type, so that a script that flock(1) accepts or refuses there
+// gets the same answer here; the tests compare them on amd64. Elsewhere
+// long double is another type (a 128-bit one on arm64, a plain double on
+// 32-bit ARM and MIPS, among others), whose range strtold reports with
+// ERANGE: there a -w value near the limits of one type but not the other
+// (above about 1e308 or below about 1e-308, where long double is a
+// double) gets another answer than the local flock(1) gives.
 
 var (
 	errSyntax = errors.New("not a number")
