@@ -115,6 +115,27 @@ func TestCharacterDeviceCanBeLocked(t *testing.T) {
 	assert.EqualError(t, err, "open "+dev+": WithHolderRecord needs a regular file with one link, which this user owns and may write", "a device cannot hold a record")
 }
 
+func TestSymlinkPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.lock")
+	link := filepath.Join(dir, "link.lock")
+	require.NoError(t, os.Symlink(target, link))
+
+	// By default links are followed, as by flock(1): a dangling link's
+	// target is created, and the link and the target are one lock.
+	viaLink := mustNew(t, link)
+	require.NoError(t, viaLink.TryLock())
+	_, err := os.Stat(target)
+	require.NoError(t, err, "the target was created")
+	assert.ErrorIs(t, mustNew(t, target).TryLock(), flock.ErrLocked)
+
+	_, err = flock.New(link, flock.WithoutSymlinks())
+	assert.EqualError(t, err, "open "+link+": is a symbolic link, which WithoutSymlinks refuses")
+	_, err = flock.New(target, flock.WithoutSymlinks())
+	assert.NoError(t, err, "a plain file is fine")
+}
+
 func TestReadOnlyFileSystem(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -149,7 +170,9 @@ func TestReadOnlyFileSystem(t *testing.T) {
 
 func TestFileSystemWithoutFlock(t *testing.T) {
 	t.Parallel()
-	skipUnderRecordLocks(t, "they do not use flock(2), which this test makes fail")
+	if underRecordLocks {
+		t.Skip("fcntl record locks do not use flock(2), which this test makes fail")
+	}
 	for _, c := range []struct{ errno, msg, unsupported string }{
 		{"ENOLCK", "file system does not support flock locks: no locks available", "false"},
 		{"EOPNOTSUPP", "file system does not support flock locks: operation not supported", "true"},

@@ -4,8 +4,8 @@
 
 package flock_test
 
-// Bad input that every Unix can set up: symbolic links, and files that
-// another user may not open.
+// Bad input that every Unix can set up: files that another user may not
+// open.
 
 import (
 	"io/fs"
@@ -17,27 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestSymlinkPolicy(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	target := filepath.Join(dir, "target.lock")
-	link := filepath.Join(dir, "link.lock")
-	require.NoError(t, os.Symlink(target, link))
-
-	// By default links are followed, as by flock(1): a dangling link's
-	// target is created, and the link and the target are one lock.
-	viaLink := mustNew(t, link)
-	require.NoError(t, viaLink.TryLock())
-	_, err := os.Stat(target)
-	require.NoError(t, err, "the target was created")
-	assert.ErrorIs(t, mustNew(t, target).TryLock(), flock.ErrLocked)
-
-	_, err = flock.New(link, flock.WithoutSymlinks())
-	assert.EqualError(t, err, "open "+link+": is a symbolic link, which WithoutSymlinks refuses")
-	_, err = flock.New(target, flock.WithoutSymlinks())
-	assert.NoError(t, err, "a plain file is fine")
-}
 
 // As root every open succeeds, so permission is tested from a helper running
 // as nobody.

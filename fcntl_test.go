@@ -18,12 +18,6 @@ import (
 // underRecordLocks reports whether the tests run over fcntl record locks.
 const underRecordLocks = true
 
-// skipUnderRecordLocks skips a test of what record locks cannot do.
-func skipUnderRecordLocks(t *testing.T, why string) {
-	t.Helper()
-	t.Skip("fcntl record locks: " + why)
-}
-
 // assertNeedsWritableFile checks the error of an exclusive lock on a file
 // open read-only: a record lock needs a descriptor open for writing.
 func assertNeedsWritableFile(t *testing.T, err error) {

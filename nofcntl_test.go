@@ -11,9 +11,6 @@ import "testing"
 // underRecordLocks reports whether the tests run over fcntl record locks.
 const underRecordLocks = false
 
-// skipUnderRecordLocks skips a test of what record locks cannot do.
-func skipUnderRecordLocks(*testing.T, string) {}
-
 // assertNeedsWritableFile checks the error of an exclusive lock on a file
 // open read-only, which only record locks refuse.
 func assertNeedsWritableFile(t *testing.T, err error) {
