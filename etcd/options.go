@@ -45,8 +45,8 @@ func WithTTL(ttl time.Duration) Option {
 // included, even when etcd cannot be reached. A call that runs out of time
 // fails with an error wrapping [ErrUnavailable] and
 // [context.DeadlineExceeded]. [Lock.Lock] and [Lock.LockContext] bound each
-// of their requests by d as well, and retry those that time out. The
-// default is 5s.
+// request they make by d as well, except the watch that waits for the lock,
+// and retry the requests that etcd could not serve. The default is 5s.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = d }
 }

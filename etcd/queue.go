@@ -14,11 +14,11 @@ import (
 // The queue of contenders for a lock is etcd's own lock recipe, the one
 // behind concurrency.Mutex and etcdctl lock: each contender puts a key under
 // the lock's prefix, named after its lease in hexadecimal and attached to it,
-// and the key with the lowest CreateRevision holds the lock. These locks and
-// etcd's exclude each other, as these keys follow that layout exactly. The recipe is written out
-// here rather than used through concurrency.Mutex because the Mutex does not
-// expose the revision, which is the fencing token, and withdraws from the
-// queue with requests that have no deadline.
+// and the key with the lowest CreateRevision holds the lock. The keys follow
+// that layout exactly, so that these locks and etcd's exclude each other.
+// The recipe is written out here rather than used through concurrency.Mutex
+// because the Mutex does not expose the revision, which is the fencing
+// token, and withdraws from the queue with requests that have no deadline.
 
 // A ticket is a contender's key in the queue.
 type ticket struct {

@@ -23,9 +23,10 @@
 //	--request-timeout DURATION   how long etcd may take to answer (default 5s)
 //
 // There are no shared locks, so -s is a usage error (64), as is every other
-// mistake on the command line. A command that cannot be run gives 69. If etcd
-// cannot be reached or has no leader, goflock-etcd exits 75 (EX_TEMPFAIL),
-// within the request timeout with -n; any other failure to take the lock
+// mistake on the command line. A command that cannot be run gives 69. With
+// -n, an etcd that cannot be reached or has no leader makes goflock-etcd exit
+// 75 (EX_TEMPFAIL) within the request timeout; without -n it keeps trying,
+// until the -w timeout if there is one. Any other failure to take the lock
 // gives 65.
 //
 // Unlike a file lock, which the command inherits, the etcd lock lives as long
