@@ -27,9 +27,19 @@
 // is removed or replaced while held guards an inode nobody else will open:
 // never delete a lock file that may be in use.
 //
-// [Guard] is the one call a daemon needs: it takes the application's lock in
-// the system's lock directory, without waiting, and records the holder so
-// that a second instance is told who runs.
+// [Guard] is the one call a daemon needs: it takes the application's lock,
+// at one path per machine, without waiting, safely in a directory that
+// other users can write, and a second instance is told who runs.
+//
+// # Who holds a lock
+//
+// When a lock is taken, the error wraps a [*HeldError], whose Holders
+// method (and [Holders], for a lock this process does not try) asks the
+// kernel who holds it. Only Linux says: there the answer covers any holder,
+// within the limits that [Holders] states (PID namespaces, other users'
+// processes). A holder record ([WithHolderRecord]) adds a host and a time,
+// and only to a holder the kernel names, so that a record left by a dead
+// process is never taken for the holder.
 //
 // # Errors
 //

@@ -44,6 +44,15 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	return openedLockFile(path, f, err, o)
 }
 
+// A descr is what the lock calls take: a Lock's descriptor, the identity of
+// its file, and whether a lock call on it that cannot wait is sure to
+// return at once (see onLocalFS).
+type descr struct {
+	fd    int
+	id    fileID
+	local bool
+}
+
 // descriptor returns f's descriptor, without putting f in blocking mode as
 // f.Fd would, and the file's identity.
 func descriptor(f *os.File) (descr, error) {
@@ -103,6 +112,3 @@ func closeLockFile(f *os.File) error { return f.Close() }
 // usesRecordLocks reports whether this build locks with fcntl record locks.
 const usesRecordLocks = false
 
-// sharedMode is the mode of Guard's machine-wide lock files: flock(2) needs
-// only read access.
-const sharedMode = 0o644

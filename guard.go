@@ -117,7 +117,7 @@ func guardSetup(app string, opts []Option) (string, options, error) {
 	if app == "" || strings.ContainsAny(app, `/\`+"\x00") || app == "." || app == ".." {
 		return "", options{}, &fs.PathError{Op: "guard", Path: app, Err: errBadAppName}
 	}
-	o := options{perm: sharedMode, record: true, pathCheck: true, noFollow: true, guard: true}
+	o := options{perm: sharedMode(), record: true, pathCheck: true, noFollow: true, guard: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -134,6 +134,16 @@ func guardSetup(app string, opts []Option) (string, options, error) {
 		dir = machineLockDir()
 	}
 	return filepath.Join(dir, app+".lock"), o, nil
+}
+
+// sharedMode is the mode of Guard's machine-wide lock files, which every
+// user's instance must be able to lock: flock(2) needs only read access, an
+// exclusive fcntl record lock a descriptor open for writing.
+func sharedMode() fs.FileMode {
+	if usesRecordLocks {
+		return 0o666
+	}
+	return 0o644
 }
 
 // machineLockDir is where Guard's lock files are, for every user of the

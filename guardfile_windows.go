@@ -20,7 +20,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-const sharedMode = 0o644
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = false
 
 // openGuardFile never follows a link (a reparse point) at path, creates the
 // file only if it is not there (CREATE_NEW), opens read-write where it may

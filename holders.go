@@ -7,12 +7,9 @@ package flock
 // what the kernel knows.
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -127,50 +124,6 @@ func Holders(path string) ([]Holder, error) {
 		return nil, &fs.PathError{Op: "holders", Path: path, Err: errHoldersUnsupported}
 	}
 	return lookUpHolders(path, id), nil
-}
-
-// readRecord reads the holder record of the file at path, if the path still
-// names the file id; ok is false if there is none, or it cannot be read.
-// With record locks it reads nothing: closing the descriptor it would open
-// would release every lock this process holds on the file.
-func readRecord(path string, id fileID) (h Holder, ok bool) {
-	if usesRecordLocks {
-		return h, false
-	}
-	f, err := openNoFollow(path)
-	if err != nil {
-		return h, false
-	}
-	defer f.Close()
-	if d, err := descriptor(f); err != nil || d.id != id {
-		return h, false
-	}
-	buf := make([]byte, 256)
-	n, _ := f.ReadAt(buf, 0)
-	return parseRecord(buf[:n])
-}
-
-func parseRecord(b []byte) (Holder, bool) {
-	var h Holder
-	lines := bufio.NewScanner(bytes.NewReader(b))
-	if !lines.Scan() {
-		return h, false
-	}
-	pid, err := strconv.Atoi(lines.Text())
-	if err != nil || pid <= 0 {
-		return h, false
-	}
-	h.PID = pid
-	for lines.Scan() {
-		key, value, _ := strings.Cut(lines.Text(), "=")
-		switch key {
-		case "host":
-			h.Host = value
-		case "since":
-			h.Since, _ = time.Parse(time.RFC3339Nano, value)
-		}
-	}
-	return h, true
 }
 
 // writeRecord writes the record of this process, which just won the

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -236,4 +237,54 @@ func lockedInKernel(id fileID) bool {
 		}
 	}
 	return false
+}
+
+// readRecord reads the holder record of the file at path, if the path still
+// names the file id; ok is false if there is none, or it cannot be read.
+// With record locks it reads nothing: closing the descriptor it would open
+// would release every lock this process holds on the file.
+func readRecord(path string, id fileID) (h Holder, ok bool) {
+	if usesRecordLocks {
+		return h, false
+	}
+	f, err := openNoFollow(path)
+	if err != nil {
+		return h, false
+	}
+	defer f.Close()
+	if d, err := descriptor(f); err != nil || d.id != id {
+		return h, false
+	}
+	buf := make([]byte, 256)
+	n, _ := f.ReadAt(buf, 0)
+	return parseRecord(buf[:n])
+}
+
+func parseRecord(b []byte) (Holder, bool) {
+	var h Holder
+	lines := bufio.NewScanner(bytes.NewReader(b))
+	if !lines.Scan() {
+		return h, false
+	}
+	pid, err := strconv.Atoi(lines.Text())
+	if err != nil || pid <= 0 {
+		return h, false
+	}
+	h.PID = pid
+	for lines.Scan() {
+		key, value, _ := strings.Cut(lines.Text(), "=")
+		switch key {
+		case "host":
+			h.Host = value
+		case "since":
+			h.Since, _ = time.Parse(time.RFC3339Nano, value)
+		}
+	}
+	return h, true
+}
+
+// openNoFollow opens path to read it, refusing a link, and without waiting
+// for a FIFO's writer.
+func openNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 }

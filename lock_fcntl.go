@@ -45,9 +45,6 @@ import (
 // usesRecordLocks reports whether this build locks with fcntl record locks.
 const usesRecordLocks = true
 
-// sharedMode is the mode of Guard's machine-wide lock files: an exclusive
-// record lock needs a descriptor open for writing.
-const sharedMode = 0o666
 
 // errNotWritable is the cause when an exclusive lock is asked of a file that
 // is open read-only. errors.Is(err, unix.EBADF) still holds.
@@ -106,6 +103,13 @@ var table struct {
 }
 
 func (in *inode) busy() bool { return in.readers > 0 || in.writer }
+
+// A descr is what the lock calls take: a Lock's descriptor and the identity
+// of its file.
+type descr struct {
+	fd int
+	id fileID
+}
 
 // descriptor registers f's descriptor with the inode table.
 func descriptor(f *os.File) (descr, error) {

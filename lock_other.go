@@ -25,6 +25,12 @@ func openLockFile(path string, o *options) (*os.File, error) {
 	return os.OpenFile(path, flag, o.perm)
 }
 
+// A descr is what the lock calls take, which here is nothing.
+type descr struct {
+	fd int
+	id fileID
+}
+
 func descriptor(*os.File) (descr, error) { return descr{fd: -1}, nil }
 
 func tryLockFd(descr, mode) error { return errors.ErrUnsupported }
@@ -40,9 +46,8 @@ func pathID(path string) (fileID, error) {
 	return fileID{}, nil
 }
 
-func openNoFollow(path string) (*os.File, error) { return os.Open(path) }
-
-const sharedMode = 0o644
+// usesRecordLocks reports whether this build locks with fcntl record locks.
+const usesRecordLocks = false
 
 func mayWriteRecord(f *os.File) bool {
 	fi, err := f.Stat()
@@ -63,6 +68,3 @@ func makePrivateDir(dir string) error {
 	}
 	return checkPrivateDir(dir)
 }
-
-// usesRecordLocks reports whether this build locks with fcntl record locks.
-const usesRecordLocks = false

@@ -104,6 +104,13 @@ func checkLockable(h windows.Handle) (info windows.ByHandleFileInformation, err 
 	return info, err
 }
 
+// A descr is what the lock calls take: a Lock's handle and the identity of
+// its file.
+type descr struct {
+	fd int
+	id fileID
+}
+
 // descriptor returns f's handle, and the file's volume and index as its
 // identity. A handle fits in an int: the conversion round-trips on every
 // GOARCH.
@@ -204,15 +211,6 @@ func pathID(path string) (fileID, error) {
 	return fileID{dev: uint64(info.VolumeSerialNumber), ino: uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}, nil
 }
 
-// openNoFollow opens path to read it, without following a link.
-func openNoFollow(path string) (*os.File, error) {
-	h, err := createFile(path, windows.GENERIC_READ, windows.OPEN_EXISTING, windows.FILE_FLAG_OPEN_REPARSE_POINT)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(h), path), nil
-}
-
 // createFile opens path, sharing it with every other opener.
 func createFile(path string, access, disposition, attrs uint32) (windows.Handle, error) {
 	name, err := windows.UTF16PtrFromString(path)
@@ -222,6 +220,3 @@ func createFile(path string, access, disposition, attrs uint32) (windows.Handle,
 	share := uint32(windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE)
 	return windows.CreateFile(name, access, share, nil, disposition, attrs, 0)
 }
-
-// usesRecordLocks reports whether this build locks with fcntl record locks.
-const usesRecordLocks = false

@@ -42,12 +42,6 @@ func pathID(path string) (fileID, error) {
 	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
 }
 
-// openNoFollow opens path to read it, refusing a link, and without waiting
-// for a FIFO's writer.
-func openNoFollow(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
-}
-
 // ignoringEINTR retries fn while it fails with EINTR. The Go runtime installs
 // its signal handlers with SA_RESTART, but some kernels still return EINTR
 // from these calls; os/file_posix.go retries for the same reason.

@@ -34,7 +34,9 @@ var (
 	// openLockFile opens (and creates, unless o says not to) the lock file
 	// at path for New; every error is an *fs.PathError with Op "open".
 	_ func(path string, o *options) (*os.File, error) = openLockFile
-	// descriptor returns what the lock calls take for f.
+	// descriptor returns what the lock calls take for f: a descr, which
+	// each platform defines with at least fd, the descriptor (a handle on
+	// Windows), and id, the file's identity.
 	_ func(f *os.File) (descr, error) = descriptor
 	// tryLockFd takes the lock in mode m without waiting, or returns
 	// ErrLocked if someone else holds it.
@@ -52,15 +54,6 @@ var (
 	_ func(*kernelWait, error)                         = (*kernelWait).cancel
 	_ func(*Lock, context.Context, mode) (bool, error) = (*Lock).waitInKernel
 )
-
-// A descr is what the lock calls take: a Lock's descriptor (its handle, on
-// Windows), the identity of its file, and whether a lock call on it that
-// does not wait is sure to return at once (see onLocalFS).
-type descr struct {
-	fd    int
-	id    fileID
-	local bool
-}
 
 // A fileID is the identity of a file: its device and inode number, or
 // whatever the system has in their place.

@@ -1,6 +1,6 @@
 // Copyright 2026 The lockwise Authors. SPDX-License-Identifier: BSD-3-Clause
 
-//go:build race
+//go:build linux && race
 
 package flock_test
 
