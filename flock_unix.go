@@ -111,4 +111,3 @@ func closeLockFile(f *os.File) error { return f.Close() }
 
 // usesRecordLocks reports whether this build locks with fcntl record locks.
 const usesRecordLocks = false
-

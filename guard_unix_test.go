@@ -6,7 +6,6 @@ package flock_test
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +81,7 @@ func TestGuardWritesTheRecordOnlyIntoItsOwnFile(t *testing.T) {
 	a.exit() // without Close, as if it crashed: its record stays
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
-	assert.Equal(t, fs.FileMode(0o644), fi.Mode().Perm(), "readable by every user's instance, whatever the umask")
+	assert.Equal(t, guardMode, fi.Mode().Perm(), "readable by every user's instance, whatever the umask")
 	left, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(left), fmt.Sprint(a.cmd.Process.Pid)+"\n"), "root's record: %q", left)
@@ -219,7 +218,7 @@ func TestGuardFileModeIgnoresTheUmask(t *testing.T) {
 	defer g.Close()
 	fi, err := os.Stat(filepath.Join(dir, "app.lock"))
 	require.NoError(t, err)
-	assert.Equal(t, fs.FileMode(0o644), fi.Mode().Perm())
+	assert.Equal(t, guardMode, fi.Mode().Perm())
 	p, line := startGuard(t, "app", dir, asUser(t, nobodyUID))
 	assert.True(t, strings.HasPrefix(line, "error: guard "+filepath.Join(dir, "app.lock")+": held by"), "nobody is refused for contention: %s", line)
 	p.cmd.Wait()

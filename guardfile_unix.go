@@ -51,7 +51,7 @@ func openGuardFile(path string, o *options) (*os.File, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
-		case errors.Is(err, unix.ELOOP):
+		case refusedLink(err):
 			return nil, &fs.PathError{Op: "open", Path: path, Err: errGuardSymlink}
 		case errors.Is(err, unix.EISDIR) || errors.Is(err, unix.ENXIO):
 			return nil, &fs.PathError{Op: "open", Path: path, Err: errGuardNotRegular} // a directory, a socket

@@ -10,6 +10,7 @@ package flock_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,7 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
@@ -47,10 +47,11 @@ func holdingWithFlock(t *testing.T, path, role string) *proc {
 }
 
 // Linger prints "locked" (it runs under flock(1), which holds the lock for
-// it) and stays until it is killed.
+// it) and stays until its stdin, the test's pipe, is closed: when the test
+// ends, or kills flock(1) and waits for it.
 func (helperRoles) Linger([]string) int {
 	fmt.Println("locked")
-	time.Sleep(time.Hour)
+	io.Copy(io.Discard, os.Stdin)
 	return 0
 }
 

@@ -45,7 +45,6 @@ import (
 // usesRecordLocks reports whether this build locks with fcntl record locks.
 const usesRecordLocks = true
 
-
 // errNotWritable is the cause when an exclusive lock is asked of a file that
 // is open read-only. errors.Is(err, unix.EBADF) still holds.
 var errNotWritable = fmt.Errorf("an exclusive fcntl lock needs the file open for writing: %w", unix.EBADF)

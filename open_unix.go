@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"runtime"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,7 +18,7 @@ import (
 // every Unix implementation shares: a refused symlink says why, and a FIFO or
 // a socket is closed and refused.
 func openedLockFile(path string, f *os.File, err error, o *options) (*os.File, error) {
-	if err != nil && o.noFollow && errors.Is(err, unix.ELOOP) {
+	if err != nil && o.noFollow && refusedLink(err) {
 		err = &fs.PathError{Op: "open", Path: path, Err: errSymlink}
 	}
 	if err != nil {
@@ -31,6 +33,20 @@ func openedLockFile(path string, f *os.File, err error, o *options) (*os.File, e
 		return nil, err
 	}
 	return f, nil
+}
+
+// refusedLink reports whether err is how open(2) with O_NOFOLLOW refused a
+// symbolic link: ELOOP, but EMLINK on FreeBSD and DragonFly and EFTYPE on
+// NetBSD, as Go's os package also knows.
+func refusedLink(err error) bool {
+	switch runtime.GOOS {
+	case "freebsd", "dragonfly":
+		return errors.Is(err, unix.EMLINK) || errors.Is(err, unix.ELOOP)
+	case "netbsd":
+		const eftype = syscall.Errno(79)
+		return errors.Is(err, eftype) || errors.Is(err, unix.ELOOP)
+	}
+	return errors.Is(err, unix.ELOOP)
 }
 
 // pathID returns the identity of the file at path, following a link.

@@ -139,7 +139,17 @@ func unracedBinary(t *testing.T) string {
 		t.Skipf("no go command to build a test binary without -race: %v", err)
 	}
 	exe := filepath.Join(t.TempDir(), "flock.test")
-	out, err := exec.Command(goTool, "test", "-c", "-o", exe, ".").CombinedOutput()
+	// The same build tags: a copy over flock(2) would not even see the
+	// parent's record lock under -tags flock_fcntl.
+	args := []string{"test", "-c", "-o", exe}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" {
+				args = append(args, "-tags", s.Value)
+			}
+		}
+	}
+	out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
 	require.NoError(t, err, "go test -c: %s", out)
 	return exe
 }
