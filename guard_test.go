@@ -55,10 +55,6 @@ func startGuard(t *testing.T, app, dir string, opts ...procOption) (*proc, strin
 	return p, line
 }
 
-// guardMode is the mode of Guard's machine-wide lock files: 0644, or 0666
-// where an exclusive record lock needs a descriptor open for writing.
-var guardMode = map[bool]fs.FileMode{false: 0o644, true: 0o666}[underRecordLocks]
-
 // heldBy returns how a contention error names a process running the test
 // binary.
 func heldBy(pid int) string {

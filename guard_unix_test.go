@@ -6,6 +6,7 @@ package flock_test
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// guardMode is the mode of Guard's machine-wide lock files: 0644, or 0666
+// where an exclusive record lock needs a descriptor open for writing.
+var guardMode = map[bool]fs.FileMode{false: 0o644, true: 0o666}[underRecordLocks]
 
 // stickyDir returns a new directory like /run/lock and /tmp: every user may
 // create files in it (mode 1777), and only a file's owner may remove it.

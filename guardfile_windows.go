@@ -12,7 +12,6 @@ package flock
 // the record.
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -101,20 +100,4 @@ func newAccessDenied(path string, err error) *accessDenied {
 		d.mode = fi.Mode()
 	}
 	return d
-}
-
-// The per-user directory, %LOCALAPPDATA%, is the user's by its ACL.
-func checkPrivateDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if err == nil && !fi.IsDir() {
-		err = &fs.PathError{Op: "stat", Path: dir, Err: errors.New("not a directory")}
-	}
-	return err
-}
-
-func makePrivateDir(dir string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return checkPrivateDir(dir)
 }

@@ -53,18 +53,3 @@ func mayWriteRecord(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode().IsRegular()
 }
-
-func checkPrivateDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if err == nil && !fi.IsDir() {
-		err = &fs.PathError{Op: "stat", Path: dir, Err: errors.New("not a directory")}
-	}
-	return err
-}
-
-func makePrivateDir(dir string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return checkPrivateDir(dir)
-}
