@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // guardMode is the mode of Guard's machine-wide lock files: 0644, or 0666
@@ -197,7 +197,7 @@ func TestGuardRefusesAFileWithMoreThanOneLink(t *testing.T) {
 func TestGuardRefusesWhatIsNotARegularFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo.lock"), 0o600))
+	require.NoError(t, unix.Mkfifo(filepath.Join(dir, "fifo.lock"), 0o600))
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "dir.lock"), 0o755))
 	for _, app := range []string{"fifo", "dir"} {
 		done := make(chan error, 1)
@@ -216,9 +216,9 @@ func TestGuardRefusesWhatIsNotARegularFile(t *testing.T) {
 func TestGuardFileModeIgnoresTheUmask(t *testing.T) {
 	requireRoot(t) // not parallel: the umask is the process's
 	dir := stickyDir(t)
-	old := syscall.Umask(0o077)
+	old := unix.Umask(0o077)
 	g, err := flock.Guard("app", flock.WithLockDir(dir))
-	syscall.Umask(old)
+	unix.Umask(old)
 	require.NoError(t, err)
 	defer g.Close()
 	fi, err := os.Stat(filepath.Join(dir, "app.lock"))
