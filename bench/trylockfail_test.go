@@ -17,25 +17,8 @@ import (
 
 // heldElsewhere are the variants of BenchmarkTryLockFailed: find the lock
 // taken by another process, and fail. The lock file is empty, as it is for
-// a Lock without WithHolderRecord.
-//
-// To measure what asking who holds the lock costs, once HeldError.Holders
-// exists, add a variant here, after "ours"; summarizeTryLockFailed gives it
-// a row of its own (without a goal, which is for "ours"):
-//
-//	{"ours-Holders", func(b *testing.B, path string) func() error {
-//		l := openOurs(b, path)
-//		return func() error {
-//			var held *flock.HeldError
-//			if err := l.TryLock(); !errors.As(err, &held) {
-//				return fmt.Errorf("TryLock: %v, want a *flock.HeldError", err)
-//			}
-//			if len(held.Holders()) == 0 {
-//				return errors.New("Holders: none, but another process holds it")
-//			}
-//			return nil
-//		}
-//	}},
+// a Lock without WithHolderRecord. "ours-Holders" also asks who holds the
+// lock, which reads /proc: what a program pays that prints the error.
 var heldElsewhere = []callVariant{
 	{"raw", func(b *testing.B, path string) func() error {
 		fd := openRawFd(b, path)
@@ -53,6 +36,19 @@ var heldElsewhere = []callVariant{
 			// "taken" from a real failure.
 			if err := l.TryLock(); !errors.Is(err, flock.ErrLocked) {
 				return fmt.Errorf("TryLock: %v, want ErrLocked", err)
+			}
+			return nil
+		}
+	}},
+	{"ours-Holders", func(b *testing.B, path string) func() error {
+		l := openOurs(b, path)
+		return func() error {
+			var held *flock.HeldError
+			if err := l.TryLock(); !errors.As(err, &held) {
+				return fmt.Errorf("TryLock: %v, want a *flock.HeldError", err)
+			}
+			if len(held.Holders()) == 0 {
+				return errors.New("Holders: none, but another process holds it")
 			}
 			return nil
 		}
