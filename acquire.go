@@ -79,7 +79,8 @@ func (l *Lock) acquire(ctx context.Context, m mode, op string, try bool) error {
 			}
 		}
 		l.mu.Unlock()
-		return l.take(ctx, m, op, try, true)
+		// Known to be taken if the whole step was tried above.
+		return l.take(ctx, m, op, try, true, !l.opts.checksAfterWin(m))
 	}
 	if try {
 		err := l.busyError()
@@ -109,7 +110,7 @@ func (l *Lock) await(ctx context.Context, t *ticket, op string) error {
 	case t.joined:
 		return nil
 	}
-	return l.take(ctx, t.mode, op, false, false)
+	return l.take(ctx, t.mode, op, false, false, false)
 }
 
 // withdraw takes a goroutine that gives up waiting out of the queue, and
@@ -141,15 +142,20 @@ func (l *Lock) waitHook(undo func()) {
 }
 
 // take takes the kernel lock as the owner, waiting if it must and try is
-// false; hook reports whether the wait hook is still due. Reopening after a
+// false; hook reports whether the wait hook is still due, and busy whether
+// the caller has just found the lock taken. Reopening after a
 // wait is how waiters follow a file that its holder removed on Close,
 // however often that happens; only a file that is replaced each time it is
 // won at once is a livelock to give up on.
-func (l *Lock) take(ctx context.Context, m mode, op string, try, hook bool) error {
+func (l *Lock) take(ctx context.Context, m mode, op string, try, hook, busy bool) error {
 	var err error
 	for unwaited := 0; ; {
 		waited := false
-		if err = tryLockFd(l.d, m); err == ErrLocked && try {
+		if err = ErrLocked; !busy {
+			err = tryLockFd(l.d, m)
+		}
+		busy = false
+		if err == ErrLocked && try {
 			err = l.busyError()
 		} else if err == ErrLocked {
 			if hook {

@@ -81,7 +81,7 @@ var (
 // absence (wait_nokernel.go).
 var (
 	_ bool                                             = interruptibleKernelWaits
-	_ func(*kernelWait, error)                         = (*kernelWait).cancel
+	_ func(*kernelWait, error)                         = (*kernelWait).end
 	_ func(*Lock, context.Context, mode) (bool, error) = (*Lock).waitInKernel
 )
 

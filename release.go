@@ -44,7 +44,7 @@ func (l *Lock) close() error {
 	l.mu.Unlock()
 	if !owner {
 		if w != nil {
-			w.cancel(fs.ErrClosed)
+			w.end(fs.ErrClosed)
 		}
 		<-t.ready
 	}

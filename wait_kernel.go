@@ -23,12 +23,19 @@ const interruptibleKernelWaits = true
 // for state: whoever moves it from waiting first decides whether the call's
 // own result stands (finished) or the cancel's reason does (cancelling).
 type kernelWait struct {
-	sys       sysWait
-	state     atomic.Uint32
-	reason    error         // why it was cancelled; written before cancelled is closed
-	returned  chan struct{} // closed by the waiter once the blocking call has returned
-	cancelled chan struct{} // closed by the canceller once it is done with the descriptor
-	quiet     chan struct{} // closed by the canceller once it has stopped interrupting
+	sys   sysWait
+	state atomic.Uint32
+	// The first canceller's, stored before it moves state: a wait that
+	// is granted makes none.
+	cancel atomic.Pointer[cancellation]
+}
+
+// A cancellation is how a canceller and the waiter it interrupts hand over.
+type cancellation struct {
+	reason      error         // why the wait was cancelled
+	returned    chan struct{} // closed by the waiter once the blocking call has returned
+	interrupted chan struct{} // closed by the canceller once it is done with the descriptor
+	quiet       chan struct{} // closed by the canceller once it has stopped interrupting
 }
 
 const (
@@ -44,7 +51,7 @@ const (
 func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	w := &kernelWait{returned: make(chan struct{}), cancelled: make(chan struct{}), quiet: make(chan struct{})}
+	w := new(kernelWait)
 	if !w.sys.prepare(l.d) {
 		return false, nil
 	}
@@ -57,7 +64,7 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 	l.waiter = w // for Close to interrupt
 	l.mu.Unlock()
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { w.cancel(ctx.Err()) })
+		stop := context.AfterFunc(ctx, func() { w.end(ctx.Err()) })
 		defer stop()
 	}
 	err = w.wait(m)
@@ -71,15 +78,16 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 // cancelled.
 func (w *kernelWait) wait(m mode) error {
 	err := w.sys.block(m)
-	close(w.returned)
 	if w.state.CompareAndSwap(waiting, finished) {
 		return err
 	}
-	<-w.cancelled
+	c := w.cancel.Load()
+	close(c.returned)
+	<-c.interrupted
 	if !lateNudgesAreHarmless {
 		// This thread must not run anything else while a nudge meant
 		// for the lock call may still land on it.
-		<-w.quiet
+		<-c.quiet
 	}
 	w.sys.restore()
 	// The kernel may have granted the lock just before the interruption
@@ -87,7 +95,7 @@ func (w *kernelWait) wait(m mode) error {
 	// kernel side no one else holds this description's lock, so this
 	// releases nothing that belongs to anyone else.
 	w.sys.unlock()
-	return w.reason
+	return c.reason
 }
 
 // The canceller resends its interruption, backing off, until the call
@@ -97,14 +105,14 @@ const (
 	maxNudgeDelay   = 10 * time.Millisecond
 )
 
-// cancel ends the wait, if it has not ended yet, with reason; it returns
+// end cancels the wait, if it has not ended yet, with reason; it returns
 // once the blocking call has returned.
-func (w *kernelWait) cancel(reason error) {
-	if !w.state.CompareAndSwap(waiting, cancelling) {
-		return
+func (w *kernelWait) end(reason error) {
+	c := &cancellation{reason: reason, returned: make(chan struct{}), interrupted: make(chan struct{}), quiet: make(chan struct{})}
+	if !w.cancel.CompareAndSwap(nil, c) || !w.state.CompareAndSwap(waiting, cancelling) {
+		return // another canceller came first, or the wait ended
 	}
-	w.reason = reason
-	defer close(w.quiet)
+	defer close(c.quiet)
 	interrupted := false
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
@@ -114,14 +122,14 @@ func (w *kernelWait) cancel(reason error) {
 			// as its call returns, without waiting for this goroutine
 			// to be scheduled again.
 			interrupted = true
-			close(w.cancelled)
+			close(c.interrupted)
 		}
 		w.sys.nudge()
 		t.Reset(delay)
 		select {
-		case <-w.returned:
+		case <-c.returned:
 			if !interrupted {
-				close(w.cancelled)
+				close(c.interrupted)
 			}
 			return
 		case <-t.C:

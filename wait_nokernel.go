@@ -17,6 +17,6 @@ const interruptibleKernelWaits = false
 
 type kernelWait struct{}
 
-func (*kernelWait) cancel(error) {}
+func (*kernelWait) end(error) {}
 
 func (*Lock) waitInKernel(context.Context, mode) (bool, error) { return false, nil }
