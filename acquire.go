@@ -207,9 +207,23 @@ func (l *Lock) grant(m mode) bool {
 
 // abandon gives up ownership of the kernel side.
 func (l *Lock) abandon() {
+	l.dropWatch()
 	l.mu.Lock()
 	l.adm.abandoned()
 	l.mu.Unlock()
+}
+
+// dropWatch unregisters the context watch left by the last kernel wait, if
+// it won the lock. Only the owner of the kernel side, or Close once no one
+// owns it, calls it.
+func (l *Lock) dropWatch() {
+	l.mu.Lock()
+	unwatch := l.unwatch
+	l.unwatch = nil
+	l.mu.Unlock()
+	if unwatch != nil {
+		unwatch()
+	}
 }
 
 // errReplaced is the cause when the path check found another file at the

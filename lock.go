@@ -28,6 +28,7 @@ type Lock struct {
 	mu      sync.Mutex
 	adm     admission
 	waiter  *kernelWait   // the owner's wait, while it waits in the kernel
+	unwatch func() bool   // ends the context watch of the last kernel wait, if it won (see waitInKernel)
 	closing chan struct{} // closed by Close, to end the owner's polling wait
 	pinned  bool          // kept reachable: it has held the lock and is not closed
 

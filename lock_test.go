@@ -555,6 +555,127 @@ func TestLockContextGetsLockWhenReleased(t *testing.T) {
 	h.exit()
 }
 
+// A context that ends after LockContext got the lock changes nothing: the
+// lock stays held until Unlock.
+func TestContextEndingAfterTheGrantLeavesTheLockHeld(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	h := mustHold(t, "lock", path)
+	l := mustNew(t, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := mustBlock(t, "LockContext", func() error { return l.LockContext(ctx) })
+	h.send("unlock")
+	require.Equal(t, "unlocked", h.readLine())
+	require.NoError(t, wait.wait())
+	cancel()
+	assert.Equal(t, "busy", probe(t, "trylock", path), "held after its context ended")
+	require.NoError(t, l.Unlock())
+	assert.Equal(t, "locked", probe(t, "trylock", path), "released by Unlock")
+	h.exit()
+}
+
+// A long-lived context used for many waits keeps almost nothing of them: of
+// what the waits register on the context to watch it, at most one (the last
+// wait's) is left after Unlock, none after a wait that ended with its
+// context, and none after Close.
+func TestLongLivedContextKeepsNoWatchOfPastWaits(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	holder, waiter := mustNew(t, path), mustNew(t, path)
+	ctx := newWatchCountingContext()
+	for i := range 3 {
+		require.NoError(t, holder.TryLock())
+		wait := mustBlock(t, "LockContext", func() error { return waiter.LockContext(ctx) })
+		require.NoError(t, holder.Unlock())
+		require.NoError(t, wait.wait())
+		require.NoError(t, waiter.Unlock())
+		assert.LessOrEqual(t, ctx.active(), 1, "watches left after Unlock of wait %d", i)
+	}
+	require.NoError(t, holder.TryLock())
+	ending := newWatchCountingContext()
+	wait := mustBlock(t, "LockContext", func() error { return waiter.LockContext(ending) })
+	ending.end()
+	assert.ErrorIs(t, wait.wait(), context.Canceled)
+	assert.Zero(t, ending.active(), "watches left after a wait that its context ended")
+	require.NoError(t, holder.Unlock())
+	require.NoError(t, holder.TryLock())
+	wait = mustBlock(t, "LockContext", func() error { return waiter.LockContext(ctx) })
+	require.NoError(t, holder.Unlock())
+	require.NoError(t, wait.wait())
+	require.NoError(t, waiter.Close())
+	assert.Zero(t, ctx.active(), "watches left after Close")
+	if !pollingWaits() {
+		assert.Positive(t, ctx.registered(), "the waits in the kernel watched the context")
+		assert.Positive(t, ending.registered(), "the wait in the kernel watched the context")
+	}
+}
+
+// A watchCountingContext ends when end is called, and counts the watches
+// registered on it with context.AfterFunc (which uses its AfterFunc method)
+// and those still registered.
+type watchCountingContext struct {
+	context.Context
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error
+	n       int             // registered
+	watches map[*int]func() // registered, and neither stopped nor run
+}
+
+func newWatchCountingContext() *watchCountingContext {
+	return &watchCountingContext{Context: context.Background(), done: make(chan struct{}), watches: map[*int]func(){}}
+}
+
+func (c *watchCountingContext) Done() <-chan struct{} { return c.done }
+
+func (c *watchCountingContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *watchCountingContext) AfterFunc(f func()) (stop func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	key := new(int)
+	if c.err != nil {
+		go f()
+		return func() bool { return false }
+	}
+	c.watches[key] = f
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.watches[key]
+		delete(c.watches, key)
+		return ok
+	}
+}
+
+func (c *watchCountingContext) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.err = context.Canceled
+	close(c.done)
+	for key, f := range c.watches {
+		delete(c.watches, key)
+		go f()
+	}
+}
+
+func (c *watchCountingContext) active() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.watches)
+}
+
+func (c *watchCountingContext) registered() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
 func TestRLockContextCancelledBehindInProcessWriter(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)

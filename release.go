@@ -59,6 +59,7 @@ func (l *Lock) close() error {
 	if cerr := closeLockFile(l.f); err == nil {
 		err = cerr
 	}
+	l.dropWatch()
 	l.mu.Lock()
 	if l.pinned {
 		unpin(l)
