@@ -142,21 +142,24 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 	require.NoError(t, err)
 	defer counter.Close()
 	require.NoError(t, writeCounter(counter, 0))
-	marks, err := os.OpenFile(path+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	require.NoError(t, err)
-	defer marks.Close()
+	// The holders append their marks to the log; the killer does not: two
+	// processes appending at once may overwrite each other where appends
+	// are not atomic (under Wine). It notes the log's size instead, and its
+	// kill mark goes before the first mark written at or after that size.
+	require.NoError(t, os.WriteFile(path+".log", nil, 0o644))
 
 	f := newFleet(t, "Soak", path)
 	for range *soakProcs {
 		f.start()
 	}
 	var (
-		commits         []soakCommit
-		kills, timeouts int
-		booting         = *soakProcs // started, not yet ready
-		maxBooting      = max(1, *soakProcs/4)
-		end             time.Time // zero until every helper is up
-		stopping        bool
+		commits    []soakCommit
+		kills      []soakKill
+		timeouts   int
+		booting    = *soakProcs // started, not yet ready
+		maxBooting = max(1, *soakProcs/4)
+		end        time.Time // zero until every helper is up
+		stopping   bool
 	)
 	for len(f.live) > 0 {
 		e, ok := f.recv(end)
@@ -179,14 +182,14 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 				end = time.Now().Add(*soakDuration)
 			}
 		case word == "in" || word == "committed":
-			if !stopping && booting < maxBooting && !e.m.killed && (kills == 0 || rand.N(4) == 0) {
-				// The mark goes first: the lock cannot pass to anyone
-				// before the kernel has killed the holder, so the mark
-				// precedes every enter that the kill lets in.
-				_, err := fmt.Fprintf(marks, "kill %d %d\n", e.m.id, e.m.p.cmd.Process.Pid)
+			if !stopping && booting < maxBooting && !e.m.killed && (len(kills) == 0 || rand.N(4) == 0) {
+				// The log's size is taken first: the lock cannot pass
+				// to anyone before the kernel has killed the holder, so
+				// every enter that the kill lets in starts after it.
+				fi, err := os.Stat(path + ".log")
 				require.NoError(t, err)
+				kills = append(kills, soakKill{offset: fi.Size(), id: e.m.id})
 				f.kill(e.m)
-				kills++
 			}
 			if word == "committed" {
 				v, err := strconv.Atoi(arg)
@@ -205,11 +208,11 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 	require.NoError(t, err)
 	log, err := os.ReadFile(path + ".log")
 	require.NoError(t, err)
-	r := checkSoak(t, parseMarks(t, log), commits, final)
+	r := checkSoak(t, parseMarks(t, log, kills), commits, final)
 	t.Logf("%d processes (%d started), %v: %d iterations committed, counter %d; %d kills, %d inside "+
 		"the critical section (%d before the write, %d after a reported commit that the next holder read); "+
 		"%d LockContext deadlines; violations: %d",
-		*soakProcs, f.started, *soakDuration, len(commits), final, kills, r.killsInside,
+		*soakProcs, f.started, *soakDuration, len(commits), final, len(kills), r.killsInside,
 		r.redone, r.kept, timeouts, len(r.violations))
 	for i, v := range r.violations {
 		if i == 20 {
@@ -218,7 +221,7 @@ func TestSoakKilledHoldersNeitherOverlapNorLoseCommits(t *testing.T) {
 		}
 		t.Error(v)
 	}
-	assert.NotZero(t, kills, "the killer never struck")
+	assert.NotZero(t, len(kills), "the killer never struck")
 	assert.NotZero(t, len(commits))
 }
 
@@ -229,20 +232,36 @@ type soakMark struct {
 
 type soakCommit struct{ id, value int }
 
-func parseMarks(t *testing.T, log []byte) []soakMark {
+// A soakKill is a kill, and the size of the log when it was made.
+type soakKill struct {
+	offset int64
+	id     int
+}
+
+// parseMarks reads the holders' marks from log and puts each kill before
+// the first mark that starts at or after the kill's offset.
+func parseMarks(t *testing.T, log []byte, kills []soakKill) []soakMark {
 	t.Helper()
 	var marks []soakMark
-	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+	offset := int64(0)
+	for _, line := range strings.SplitAfter(string(log), "\n") {
+		for len(kills) > 0 && kills[0].offset <= offset {
+			marks = append(marks, soakMark{kind: "kill", id: kills[0].id})
+			kills = kills[1:]
+		}
+		offset += int64(len(line))
+		if line == "" {
+			continue
+		}
 		var m soakMark
 		var pid int
-		if strings.HasPrefix(line, "kill") {
-			_, err := fmt.Sscan(line, &m.kind, &m.id, &pid)
-			require.NoError(t, err, "mark %q", line)
-		} else {
-			_, err := fmt.Sscan(line, &m.kind, &m.id, &pid, &m.value)
-			require.NoError(t, err, "mark %q", line)
-		}
+		_, err := fmt.Sscan(line, &m.kind, &m.id, &pid, &m.value)
+		require.NoError(t, err, "mark %q", line)
+		require.Contains(t, []string{"enter", "leave"}, m.kind, "mark %q", line)
 		marks = append(marks, m)
+	}
+	for _, k := range kills {
+		marks = append(marks, soakMark{kind: "kill", id: k.id})
 	}
 	return marks
 }
@@ -255,7 +274,7 @@ type soakReport struct {
 }
 
 // checkSoak replays the marks in log order. Only the holder writes marks
-// (the killer's "kill" mark aside), so with exclusion the log alternates
+// (parseMarks puts the kills in), so with exclusion the log alternates
 // enter and leave of one process at a time, and each enter reads what the
 // last leave wrote. A holder killed inside leaves no "leave"; the next enter
 // is allowed only after its "kill" mark, must read the value it read or the
