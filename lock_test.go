@@ -540,24 +540,9 @@ func TestLockContextFailsAtOnceOnEndedContext(t *testing.T) {
 	assert.Equal(t, "locked", probe(t, "trylock", path), "nothing was taken")
 }
 
+// A LockContext waiting for another process's lock gets it when it is
+// released, and keeps it after its context ends, until Unlock.
 func TestLockContextGetsLockWhenReleased(t *testing.T) {
-	t.Parallel()
-	path := lockPath(t)
-	h := mustHold(t, "lock", path)
-	l := mustNew(t, path)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	wait := mustBlock(t, "LockContext", func() error { return l.LockContext(ctx) })
-	h.send("unlock")
-	require.Equal(t, "unlocked", h.readLine())
-	require.NoError(t, wait.wait())
-	assert.Equal(t, "busy", probe(t, "trylock", path))
-	h.exit()
-}
-
-// A context that ends after LockContext got the lock changes nothing: the
-// lock stays held until Unlock.
-func TestContextEndingAfterTheGrantLeavesTheLockHeld(t *testing.T) {
 	t.Parallel()
 	path := lockPath(t)
 	h := mustHold(t, "lock", path)

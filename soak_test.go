@@ -369,6 +369,17 @@ func contains(s []int, v int) bool {
 }
 
 // A checker that never fails proves nothing: feed it logs with overlaps.
+// A kill goes before the first mark that starts at or after the log's size
+// when it was made, and after every mark the log had then.
+func TestSoakKillsGoWhereTheLogWasWhenTheyWereMade(t *testing.T) {
+	t.Parallel()
+	log := "enter 1 10 0\nleave 1 10 1\nenter 2 20 1\n"
+	first := int64(len("enter 1 10 0\n"))
+	got := parseMarks(t, []byte(log), []soakKill{{0, 3}, {first, 1}, {int64(len(log)), 2}})
+	want := []soakMark{{"kill", 3, 0}, {"enter", 1, 0}, {"kill", 1, 0}, {"leave", 1, 1}, {"enter", 2, 1}, {"kill", 2, 0}}
+	assert.Equal(t, want, got)
+}
+
 func TestSoakCheckerCatchesOverlapsAndLostCommits(t *testing.T) {
 	t.Parallel()
 	enter := func(id, v int) soakMark { return soakMark{"enter", id, v} }
