@@ -102,7 +102,7 @@ func (l *Lock) await(ctx context.Context, t *ticket, op string) error {
 		if err := l.withdraw(t, op); err != nil {
 			return err
 		}
-		return l.error(op, ctx.Err())
+		return l.error(op, contextError(ctx))
 	}
 	switch {
 	case t.closed:
@@ -213,17 +213,19 @@ func (l *Lock) abandon() {
 	l.mu.Unlock()
 }
 
-// dropWatch unregisters the context watch left by the last kernel wait, if
-// it won the lock. Only the owner of the kernel side, or Close once no one
-// owns it, calls it.
+// A contextWatch ends a kernel wait when its context ends; see
+// watchContext.
+type contextWatch struct {
+	done <-chan struct{} // the Done channel watched; nil if none
+	stop func() bool     // unregisters the watch
+}
+
+// dropWatch unregisters the Lock's context watch, if it has one.
 func (l *Lock) dropWatch() {
-	l.mu.Lock()
-	unwatch := l.unwatch
-	l.unwatch = nil
-	l.mu.Unlock()
-	if unwatch != nil {
-		unwatch()
+	if l.watch.stop != nil {
+		l.watch.stop()
 	}
+	l.watch = contextWatch{}
 }
 
 // errReplaced is the cause when the path check found another file at the

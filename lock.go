@@ -28,9 +28,13 @@ type Lock struct {
 	mu      sync.Mutex
 	adm     admission
 	waiter  *kernelWait   // the owner's wait, while it waits in the kernel
-	unwatch func() bool   // ends the context watch of the last kernel wait, if it won (see waitInKernel)
 	closing chan struct{} // closed by Close, to end the owner's polling wait
 	pinned  bool          // kept reachable: it has held the lock and is not closed
+
+	// The context watch of the last kernel wait (see watchContext). Only
+	// the owner of the kernel side touches it; the watch itself reads
+	// waiter, under mu.
+	watch contextWatch
 
 	// The kernel side. Only the owner changes these, and it does so with mu
 	// held, so that other goroutines may read them under mu.
@@ -126,7 +130,10 @@ func (l *Lock) RLock() error {
 // errors.Is(err, context.DeadlineExceeded) works, and does not hold the
 // lock; if ctx is already done it returns that error without trying, even
 // if the lock is free. How the wait is made on each system is in the
-// package documentation.
+// package documentation. Where it waits in the kernel, the Lock keeps the
+// watch it registers on ctx (context.AfterFunc) for its next wait on a
+// context with the same Done channel, until Close, a wait on another
+// context, or a wait that fails: at most one watch per Lock.
 func (l *Lock) LockContext(ctx context.Context) error {
 	return l.acquire(ctx, exclusive, "lock", false)
 }

@@ -21,7 +21,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lockwise/flock"
 	"github.com/stretchr/testify/assert"
@@ -590,9 +592,55 @@ func TestLongLivedContextKeepsNoWatchOfPastWaits(t *testing.T) {
 	require.NoError(t, waiter.Close())
 	assert.Zero(t, ctx.active(), "watches left after Close")
 	if !pollingWaits() {
-		assert.Positive(t, ctx.registered(), "the waits in the kernel watched the context")
-		assert.Positive(t, ending.registered(), "the wait in the kernel watched the context")
+		// The three waits in a row on ctx share one watch; the one on
+		// ending replaced it, and the last wait on ctx watched it anew.
+		assert.Equal(t, 2, ctx.registered(), "watches registered on the context of four waits, three in a row")
+		assert.Equal(t, 1, ending.registered(), "watches registered on the context of one wait")
 	}
+}
+
+// A watch kept from an earlier wait has fired, with no wait to end, when
+// the context ends between the wait's first check of it and its sleep in
+// the kernel; the wait must see that the context has ended rather than
+// sleep until the holder lets go.
+func TestContextEndingJustBeforeAWaitEndsIt(t *testing.T) {
+	t.Parallel()
+	path := lockPath(t)
+	holder := mustNew(t, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var endOnWait atomic.Bool
+	waiter, err := flock.New(path, flock.WithWaitHook(func(string) {
+		if endOnWait.Load() {
+			cancel()
+			// The watch runs on a goroutine of its own: let it find
+			// no wait to end, as it does when the race is lost.
+			time.Sleep(quiescent)
+		}
+	}))
+	require.NoError(t, err)
+	defer waiter.Close()
+	require.NoError(t, holder.TryLock())
+	wait := mustBlock(t, "LockContext", func() error { return waiter.LockContext(ctx) })
+	require.NoError(t, holder.Unlock())
+	require.NoError(t, wait.wait())
+	require.NoError(t, waiter.Unlock())
+
+	require.NoError(t, holder.TryLock())
+	endOnWait.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- waiter.LockContext(ctx) }()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Error("LockContext still waits 10 s after its context ended")
+		require.NoError(t, holder.Unlock())
+		<-done
+		return
+	}
+	require.NoError(t, holder.Unlock())
+	assert.Equal(t, "locked", probe(t, "trylock", path), "the ended wait took no lock: another process can take it")
 }
 
 // A watchCountingContext ends when end is called, and counts the watches

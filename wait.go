@@ -77,7 +77,7 @@ func (l *Lock) poll(ctx context.Context, m mode, slots chan<- struct{}) (slot bo
 	for {
 		select {
 		case <-ctx.Done():
-			return false, ctx.Err()
+			return false, contextError(ctx)
 		case <-l.closing:
 			return false, fs.ErrClosed
 		case slots <- struct{}{}:
@@ -90,6 +90,16 @@ func (l *Lock) poll(ctx context.Context, m mode, slots chan<- struct{}) (slot bo
 		delay = min(2*delay, maxPollDelay)
 		t.Reset(jitter(delay))
 	}
+}
+
+// contextError is the error of a context whose Done channel is closed. A
+// context that breaks its contract and reports no error then is taken as
+// cancelled: a wait it ended must not look granted.
+func contextError(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return context.Canceled
 }
 
 // jitter spreads d by ±10%.

@@ -11,6 +11,7 @@ package flock
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"runtime"
 	"sync/atomic"
@@ -24,6 +25,7 @@ const interruptibleKernelWaits = true
 // own result stands (finished) or the cancel's reason does (cancelling).
 type kernelWait struct {
 	sys   sysWait
+	done  <-chan struct{} // Done of the context the wait ends with, if any
 	state atomic.Uint32
 	// The first canceller's, stored before it moves state: a wait that
 	// is granted makes none.
@@ -51,7 +53,7 @@ const (
 func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	w := new(kernelWait)
+	w := &kernelWait{done: ctx.Done()}
 	if !w.sys.prepare(l.d) {
 		return false, nil
 	}
@@ -61,35 +63,68 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 		l.mu.Unlock()
 		return true, fs.ErrClosed
 	}
-	l.waiter = w         // for Close to interrupt
-	unwatch := l.unwatch // the previous wait's: see below
-	l.unwatch = nil
+	l.waiter = w // for Close and the context watch to end
 	l.mu.Unlock()
-	if unwatch != nil {
-		unwatch()
-		unwatch = nil
-	}
-	if ctx.Done() != nil {
-		unwatch = context.AfterFunc(ctx, func() { w.end(ctx.Err()) })
-	}
-	err = w.wait(m)
-	if err != nil && unwatch != nil {
-		unwatch()
-		unwatch = nil
+	if l.watchContext(ctx) {
+		err = errContextEnded
+	} else {
+		err = w.wait(m)
 	}
 	l.mu.Lock()
 	l.waiter = nil
-	// Unregistering the watch of a wait that won took about 1 µs of a
-	// 7 µs handoff between processes when made here, before the return;
-	// made by the next Unlock after its unlock call, it delayed the next
-	// waiter as much whenever the two shared a CPU. So the Lock's next
-	// kernel wait, which is about to sleep anyway, or Close does it: a
-	// Lock keeps at most one watch. Should ctx end meanwhile, the watch
-	// ends a wait that has finished, which does nothing.
-	l.unwatch = unwatch
 	l.mu.Unlock()
+	if err != nil {
+		l.dropWatch()
+	}
+	if err == errContextEnded {
+		err = contextError(ctx)
+	}
 	return true, err
 }
+
+// watchContext makes sure that ctx ending ends the Lock's published wait,
+// or reports that ctx has ended already. Registering a watch (AfterFunc)
+// and unregistering it cost about 0.2 µs, spent between finding the lock
+// taken and sleeping in the kernel: time in which a waiting process
+// competes for a CPU with the holder, which shows up across processes as
+// more handoffs and less throughput (bench/BENCHMARKS.md). So a watch
+// outlives its wait, and the next wait on a context with the same Done
+// channel (one long-lived context, the usual case) reuses it; a wait on
+// another one replaces it. Close or a failed acquisition removes it: a Lock
+// keeps at most one.
+func (l *Lock) watchContext(ctx context.Context) (ended bool) {
+	done := ctx.Done()
+	if done == l.watch.done {
+		// Kept from an earlier wait, it may have fired before this wait
+		// was published, when it found nothing to end.
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+	l.dropWatch()
+	if done != nil {
+		l.watch = contextWatch{done, context.AfterFunc(ctx, func() { l.contextEnded(done) })}
+	}
+	return false
+}
+
+// contextEnded is the context watch: it ends the Lock's kernel wait, if one
+// is in progress and waits on the context whose Done channel is done.
+func (l *Lock) contextEnded(done <-chan struct{}) {
+	l.mu.Lock()
+	w := l.waiter
+	l.mu.Unlock()
+	if w != nil && w.done == done {
+		w.end(errContextEnded)
+	}
+}
+
+// errContextEnded is the reason a context watch gives when it ends a wait;
+// the waiter returns its own context's error instead.
+var errContextEnded = errors.New("context ended")
 
 // wait makes the blocking call and returns its result, or the reason it was
 // cancelled.

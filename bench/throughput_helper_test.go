@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A worker is a throughputHelper process that has said it is ready.
@@ -44,8 +46,15 @@ func startWorker(b *testing.B, cmd *exec.Cmd) *worker {
 	return w
 }
 
-// result returns the number of increments the worker made.
-func (w *worker) result(b *testing.B) int64 {
+// A report is what a worker made and used during its slice.
+type report struct {
+	n        int64 // increments
+	cpuNs    int64 // CPU time, user and system, of all its threads
+	switches int64 // voluntary context switches of all its threads
+}
+
+// result returns the worker's report.
+func (w *worker) result(b *testing.B) report {
 	b.Helper()
 	line, err := w.out.ReadString('\n')
 	if werr := w.cmd.Wait(); err == nil {
@@ -54,16 +63,23 @@ func (w *worker) result(b *testing.B) int64 {
 	if err != nil {
 		b.Fatalf("worker: %v", err)
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
-	if err != nil {
-		b.Fatal(err)
+	var r report
+	f := strings.Fields(line)
+	if len(f) != 3 {
+		b.Fatalf("worker: got %q, want 3 numbers", line)
 	}
-	return n
+	for i, p := range []*int64{&r.n, &r.cpuNs, &r.switches} {
+		if *p, err = strconv.ParseInt(f[i], 10, 64); err != nil {
+			b.Fatalf("worker: got %q: %v", line, err)
+		}
+	}
+	return r
 }
 
 // throughputHelper is one worker of BenchmarkThroughput. It prints "ready",
 // starts when stdin reaches EOF, increments the counter under the lock for
-// $FLOCKBENCH_DURATION, and prints how many times it did.
+// $FLOCKBENCH_DURATION, and prints how many times it did, with the CPU time
+// and the voluntary context switches that took.
 func throughputHelper() error {
 	im, err := implByName(os.Getenv(implEnv))
 	if err != nil {
@@ -88,6 +104,10 @@ func throughputHelper() error {
 	if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
 		return err
 	}
+	before, err := resourcesSince(resources{})
+	if err != nil {
+		return err
+	}
 	var n int64
 	var buf [8]byte
 	for end := time.Now().Add(d); time.Now().Before(end); n++ {
@@ -101,7 +121,11 @@ func throughputHelper() error {
 			return err
 		}
 	}
-	fmt.Println(n)
+	used, err := resourcesSince(before)
+	if err != nil {
+		return err
+	}
+	fmt.Println(n, used.cpu.Nanoseconds(), used.switches)
 	return nil
 }
 
@@ -114,4 +138,20 @@ func increment(f *os.File, buf []byte) error {
 	binary.LittleEndian.PutUint64(buf, binary.LittleEndian.Uint64(buf)+1)
 	_, err := f.WriteAt(buf, 0)
 	return err
+}
+
+// resources is what getrusage(2) reports of a whole process.
+type resources struct {
+	cpu      time.Duration
+	switches int64
+}
+
+// resourcesSince returns what this process has used since it used before.
+func resourcesSince(before resources) (resources, error) {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return resources{}, err
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return resources{cpu - before.cpu, ru.Nvcsw - before.switches}, nil
 }

@@ -19,10 +19,10 @@ var throughputImpls = []string{"raw", "ours-LockContext", "gofrs-Lock", "gofrs-1
 // BenchmarkThroughput runs, for each -procs count, that many processes
 // that each take the lock, increment a counter kept in a file (read, add
 // one, write back) and unlock, as often as they can for -slice. Each round
-// runs every variant once, with new processes. It reports the total rate
-// and the slowest process's share of a fair share (1 is perfectly fair),
-// and fails if the counter is not the sum of the increments, which would
-// mean two processes held the lock at once.
+// runs every variant once, with new processes. It reports the total rate,
+// the slowest process's share of a fair share (1 is perfectly fair), and the
+// CPU time and sleeps per increment; it fails if the counter is not the sum
+// of the increments, which would mean two processes held the lock at once.
 func BenchmarkThroughput(b *testing.B) {
 	for _, procs := range counts(b, *procsFlag) {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
@@ -53,9 +53,12 @@ func throughputRun(b *testing.B, s *samples, im string, procs int) {
 	for _, w := range ws {
 		w.start.Close()
 	}
-	var total, least int64 = 0, -1
+	var total, least, cpuNs, switches int64 = 0, -1, 0, 0
 	for _, w := range ws {
-		n := w.result(b)
+		r := w.result(b)
+		n := r.n
+		cpuNs += r.cpuNs
+		switches += r.switches
 		total += n
 		if least < 0 || n < least {
 			least = n
@@ -71,6 +74,8 @@ func throughputRun(b *testing.B, s *samples, im string, procs int) {
 	}
 	s.put(im, "ops/s", float64(total)/d.Seconds())
 	s.put(im, "min-share", float64(least)*float64(procs)/float64(max(total, 1)))
+	s.put(im, "cpu-ns/op", float64(cpuNs)/float64(max(total, 1)))
+	s.put(im, "switches/op", float64(switches)/float64(max(total, 1)))
 }
 
 func summarizeThroughput(procs int) summary {
@@ -81,10 +86,17 @@ func summarizeThroughput(procs int) summary {
 			cells: map[string]string{}}
 		lost := row{measure: fmt.Sprintf("… lost updates, %d processes", procs), cells: map[string]string{},
 			goal: "none", met: yesNo(!s.failed("lost update"))}
+		// Where the time goes: a process that waits competes for a CPU
+		// with the holder, so CPU used per increment and the sleeps it
+		// took (voluntary context switches, the runtime's threads'
+		// included) say why one variant is slower.
+		used := row{measure: fmt.Sprintf("… CPU time / voluntary context switches per increment, %d processes", procs),
+			cells: map[string]string{}}
 		for i, im := range throughputImpls {
 			col := []string{"raw", "ours", "gofrs", "gofrs-1ms"}[i]
 			rate.cells[col] = fmtRate(median(s.values(im, "ops/s")))
 			share.cells[col] = fmtNum(median(s.values(im, "min-share")))
+			used.cells[col] = fmtNs(median(s.values(im, "cpu-ns/op"))) + " / " + fmtNum(median(s.values(im, "switches/op")))
 			lost.cells[col] = fmt.Sprintf("checked %d runs", len(s.values(im, "ops/s")))
 		}
 		e := roundRatio(s.values("ours-LockContext", "ops/s"), s.values("raw", "ops/s"))
@@ -95,6 +107,6 @@ func summarizeThroughput(procs int) summary {
 		}
 		rate.goal = fmt.Sprintf("≥ %gx raw", limit)
 		rate.met = atLeast(e, limit)
-		return []row{rate, share, lost}
+		return []row{rate, share, used, lost}
 	}
 }
