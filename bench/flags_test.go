@@ -25,6 +25,8 @@ var (
 		"throughput cases: how long each variant runs per round (default 300ms; 50ms with -short)")
 	procsFlag = flag.String("procs", "2,4,8,32",
 		"throughput cases: the numbers of processes, comma-separated")
+	spinProcsFlag = flag.String("spin-procs", "8",
+		"waiter-CPU calibration: the numbers of processes, comma-separated")
 	waitersFlag = flag.String("waiters", "",
 		"many-waiter case: how many Locks wait at once, comma-separated counts (default 15000; 100 with -short)")
 	deadlineFlag = flag.Duration("deadline", 0,

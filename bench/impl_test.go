@@ -50,8 +50,17 @@ var waitImpls = []impl{
 	{"gofrs-1ms", false, openGofrsPoll},
 }
 
+// spinImpls calibrate BenchmarkWaiterCPU: raw flock(2) made the way this
+// library waits, a LOCK_NB try first and the blocking call only if it fails,
+// with a given amount of CPU time spent in between.
+var spinImpls = []impl{
+	{"raw-try", true, openRawTry(0)},
+	{"raw-try-spin-1us", true, openRawTry(time.Microsecond)},
+	{"raw-try-spin-3us", true, openRawTry(3 * time.Microsecond)},
+}
+
 func implByName(name string) (impl, error) {
-	for _, im := range waitImpls {
+	for _, im := range append(waitImpls, spinImpls...) {
 		if im.name == name {
 			return im, nil
 		}
@@ -70,6 +79,33 @@ func openRaw(path string) (contender, error) {
 func (r raw) lock() error   { return flockRetry(int(r.f.Fd()), unix.LOCK_EX) }
 func (r raw) unlock() error { return flockRetry(int(r.f.Fd()), unix.LOCK_UN) }
 func (r raw) close() error  { return r.f.Close() }
+
+// rawTry is raw with a LOCK_NB try before the blocking call, and spin of
+// CPU time spent between a try that failed and the blocking call.
+type rawTry struct {
+	raw
+	spin time.Duration
+}
+
+func openRawTry(spin time.Duration) func(string) (contender, error) {
+	return func(path string) (contender, error) {
+		r, err := openRaw(path)
+		if err != nil {
+			return nil, err
+		}
+		return rawTry{r.(raw), spin}, nil
+	}
+}
+
+func (r rawTry) lock() error {
+	fd := int(r.f.Fd())
+	if err := flockRetry(fd, unix.LOCK_EX|unix.LOCK_NB); err != unix.EWOULDBLOCK {
+		return err
+	}
+	for start := time.Now(); time.Since(start) < r.spin; {
+	}
+	return flockRetry(fd, unix.LOCK_EX)
+}
 
 // oursContext waits with LockContext on a context that can be cancelled
 // (and never is), so that the cancellable wait is what gets measured.

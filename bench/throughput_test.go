@@ -110,3 +110,40 @@ func summarizeThroughput(procs int) summary {
 		return []row{rate, share, used, lost}
 	}
 }
+
+// BenchmarkWaiterCPU calibrates BenchmarkThroughput: it runs its workload
+// with raw flock(2) as it is, with a LOCK_NB try before the blocking call,
+// and with 1 µs and 3 µs of CPU spent between a failed try and the blocking
+// call, at each -spin-procs count. This library spends such time there (it
+// checks that the wait can be interrupted and registers the context watch);
+// the ratios show what that costs a lock that several processes contend
+// for, apart from the library's own code.
+func BenchmarkWaiterCPU(b *testing.B) {
+	names := []string{"raw"}
+	for _, im := range spinImpls {
+		names = append(names, im.name)
+	}
+	for _, procs := range counts(b, *spinProcsFlag) {
+		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
+			s := newSamples()
+			runRounds(b, s, len(names), func(v int) { throughputRun(b, s, names[v], procs) })
+			record(b, s, func(s *samples) []row {
+				var rows []row
+				what := map[string]string{
+					"raw-try":          "a LOCK_NB try first",
+					"raw-try-spin-1us": "a LOCK_NB try first and 1 µs of CPU between a failed try and the blocking call",
+					"raw-try-spin-3us": "a LOCK_NB try first and 3 µs of CPU between a failed try and the blocking call",
+				}
+				for _, name := range names[1:] {
+					e := roundRatio(s.values(name, "ops/s"), s.values("raw", "ops/s"))
+					rows = append(rows, row{
+						measure: fmt.Sprintf("calibration, throughput, %d processes: raw with %s", procs, what[name]),
+						cells: map[string]string{"raw": fmtRate(median(s.values(name, "ops/s"))) + " (raw as it is: " +
+							fmtRate(median(s.values("raw", "ops/s"))) + ")"},
+						ratio: &e, ref: "raw", metric: name + "-vs-raw"})
+				}
+				return rows
+			})
+		})
+	}
+}
