@@ -213,21 +213,6 @@ func (l *Lock) abandon() {
 	l.mu.Unlock()
 }
 
-// A contextWatch ends a kernel wait when its context ends; see
-// watchContext.
-type contextWatch struct {
-	done <-chan struct{} // the Done channel watched; nil if none
-	stop func() bool     // unregisters the watch
-}
-
-// dropWatch unregisters the Lock's context watch, if it has one.
-func (l *Lock) dropWatch() {
-	if l.watch.stop != nil {
-		l.watch.stop()
-	}
-	l.watch = contextWatch{}
-}
-
 // errReplaced is the cause when the path check found another file at the
 // path and reopened it: the caller tries again.
 var (

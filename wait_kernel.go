@@ -111,6 +111,21 @@ func (l *Lock) watchContext(ctx context.Context) (ended bool) {
 	return false
 }
 
+// A contextWatch ends a kernel wait when its context ends; see
+// watchContext.
+type contextWatch struct {
+	done <-chan struct{} // the Done channel watched; nil if none
+	stop func() bool     // unregisters the watch
+}
+
+// dropWatch unregisters the Lock's context watch, if it has one.
+func (l *Lock) dropWatch() {
+	if l.watch.stop != nil {
+		l.watch.stop()
+	}
+	l.watch = contextWatch{}
+}
+
 // contextEnded is the context watch: it ends the Lock's kernel wait, if one
 // is in progress and waits on the context whose Done channel is done.
 func (l *Lock) contextEnded(done <-chan struct{}) {

@@ -19,4 +19,10 @@ type kernelWait struct{}
 
 func (*kernelWait) end(error) {}
 
+// Polling waits watch their context themselves: a Lock's watch stays
+// empty.
+type contextWatch struct{}
+
+func (l *Lock) dropWatch() { l.watch = contextWatch{} }
+
 func (*Lock) waitInKernel(context.Context, mode) (bool, error) { return false, nil }
