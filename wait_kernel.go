@@ -73,9 +73,8 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 	l.mu.Lock()
 	l.waiter = nil
 	l.mu.Unlock()
-	if err != nil {
-		l.dropWatch()
-	}
+	// A wait that fails leaves its watch to the caller's abandon, which
+	// drops it.
 	if err == errContextEnded {
 		err = contextError(ctx)
 	}
