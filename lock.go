@@ -31,10 +31,9 @@ type Lock struct {
 	closing chan struct{} // closed by Close, to end the owner's polling wait
 	pinned  bool          // kept reachable: it has held the lock and is not closed
 
-	// The context watch of the last kernel wait (see watchContext). Only
-	// the owner of the kernel side touches it; the watch itself reads
-	// waiter, under mu.
-	watch contextWatch
+	// What the owner keeps from one kernel wait to the next (see
+	// ownerState). Only the owner of the kernel side touches it.
+	kept ownerState
 
 	// The kernel side. Only the owner changes these, and it does so with mu
 	// held, so that other goroutines may read them under mu.

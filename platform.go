@@ -82,6 +82,7 @@ var (
 var (
 	_ bool                                             = interruptibleKernelWaits
 	_ func(*kernelWait, error)                         = (*kernelWait).end
+	_ func(*Lock) *kernelWait                          = (*Lock).waiterToEnd
 	_ func(*Lock, context.Context, mode) (bool, error) = (*Lock).waitInKernel
 )
 

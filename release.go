@@ -40,7 +40,7 @@ func (l *Lock) close() error {
 	}
 	owner, t := l.adm.close()
 	close(l.closing)
-	w := l.waiter
+	w := l.waiterToEnd()
 	l.mu.Unlock()
 	if !owner {
 		if w != nil {

@@ -24,8 +24,12 @@ const interruptibleKernelWaits = true
 // for state: whoever moves it from waiting first decides whether the call's
 // own result stands (finished) or the cancel's reason does (cancelling).
 type kernelWait struct {
-	sys   sysWait
-	done  <-chan struct{} // Done of the context the wait ends with, if any
+	sys  sysWait
+	done <-chan struct{} // Done of the context the wait ends with, if any
+	// seen is set, under the Lock's mu, by a canceller that has taken the
+	// published wait to end it. Such a wait is never reused: the canceller
+	// may still act on it after the wait is over.
+	seen  bool
 	state atomic.Uint32
 	// The first canceller's, stored before it moves state: a wait that
 	// is granted makes none.
@@ -53,7 +57,7 @@ const (
 func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	w := &kernelWait{done: ctx.Done()}
+	w := l.newWait(ctx.Done())
 	if !w.sys.prepare(l.d) {
 		return false, nil
 	}
@@ -72,6 +76,9 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 	}
 	l.mu.Lock()
 	l.waiter = nil
+	if !w.seen {
+		l.kept.spare = w
+	}
 	l.mu.Unlock()
 	// A wait that fails leaves its watch to the caller's abandon, which
 	// drops it.
@@ -79,6 +86,22 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 		err = contextError(ctx)
 	}
 	return true, err
+}
+
+// newWait returns a wait on done, ready to prepare. It reuses the Lock's
+// last wait if no canceller saw it, so that a wait nobody cancels allocates
+// nothing: an allocation there is made between finding the lock taken and
+// sleeping, and as the heap grows between collections it often takes a page
+// fault, which makes that time longer (see watchContext for why it
+// matters).
+func (l *Lock) newWait(done <-chan struct{}) *kernelWait {
+	w := l.kept.spare
+	l.kept.spare = nil
+	if w == nil {
+		return &kernelWait{done: done}
+	}
+	*w = kernelWait{done: done}
+	return w
 }
 
 // watchContext makes sure that ctx ending ends the Lock's published wait,
@@ -93,7 +116,7 @@ func (l *Lock) waitInKernel(ctx context.Context, m mode) (waited bool, err error
 // keeps at most one.
 func (l *Lock) watchContext(ctx context.Context) (ended bool) {
 	done := ctx.Done()
-	if done == l.watch.done {
+	if done == l.kept.watch.done {
 		// Kept from an earlier wait, it may have fired before this wait
 		// was published, when it found nothing to end.
 		select {
@@ -105,9 +128,17 @@ func (l *Lock) watchContext(ctx context.Context) (ended bool) {
 	}
 	l.dropWatch()
 	if done != nil {
-		l.watch = contextWatch{done, context.AfterFunc(ctx, func() { l.contextEnded(done) })}
+		l.kept.watch = contextWatch{done, context.AfterFunc(ctx, func() { l.contextEnded(done) })}
 	}
 	return false
+}
+
+// ownerState is what a Lock keeps from one kernel wait to the next: the
+// last wait's context watch, which the watch itself finds the wait to end
+// through the Lock's waiter, under mu, and that wait, if it can be reused.
+type ownerState struct {
+	watch contextWatch
+	spare *kernelWait // the last wait, if no canceller saw it
 }
 
 // A contextWatch ends a kernel wait when its context ends; see
@@ -119,19 +150,31 @@ type contextWatch struct {
 
 // dropWatch unregisters the Lock's context watch, if it has one.
 func (l *Lock) dropWatch() {
-	if l.watch.stop != nil {
-		l.watch.stop()
+	if l.kept.watch.stop != nil {
+		l.kept.watch.stop()
 	}
-	l.watch = contextWatch{}
+	l.kept.watch = contextWatch{}
+}
+
+// waiterToEnd returns the Lock's published wait, if any, for a canceller to
+// end, and marks it seen. Called with mu held.
+func (l *Lock) waiterToEnd() *kernelWait {
+	if l.waiter != nil {
+		l.waiter.seen = true
+	}
+	return l.waiter
 }
 
 // contextEnded is the context watch: it ends the Lock's kernel wait, if one
 // is in progress and waits on the context whose Done channel is done.
 func (l *Lock) contextEnded(done <-chan struct{}) {
 	l.mu.Lock()
-	w := l.waiter
+	var w *kernelWait
+	if l.waiter != nil && l.waiter.done == done {
+		w = l.waiterToEnd()
+	}
 	l.mu.Unlock()
-	if w != nil && w.done == done {
+	if w != nil {
 		w.end(errContextEnded)
 	}
 }

@@ -167,3 +167,34 @@ func cancelledWait(err, want error, path string) bool {
 	var pe *fs.PathError
 	return errors.Is(err, want) && errors.As(err, &pe) && pe.Op == "lock" && pe.Path == path
 }
+
+// A kernel wait that nobody cancels reuses the Lock's last one: waiting
+// allocates nothing, since an allocation there lengthens the time between
+// finding the lock taken and sleeping (bench/BENCHMARKS.md).
+func TestWaitsNobodyCancelsAllocateNothing(t *testing.T) {
+	if pollingWaits() {
+		t.Skip("this build polls, with a timer per wait; only kernel waits are allocation-free")
+	}
+	path := lockPath(t)
+	holder := mustNew(t, path)
+	waiting := make(chan struct{})
+	waiter := mustNew(t, path, flock.WithWaitHook(func(string) { waiting <- struct{}{} }))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	unlocked := make(chan error)
+	go func() {
+		for range waiting {
+			unlocked <- holder.Unlock()
+		}
+	}()
+	defer close(waiting)
+	// The holder has the lock until the hook runs, so every LockContext
+	// waits.
+	allocs := testing.AllocsPerRun(100, func() {
+		require.NoError(t, holder.TryLock())
+		require.NoError(t, waiter.LockContext(ctx))
+		require.NoError(t, <-unlocked)
+		require.NoError(t, waiter.Unlock())
+	})
+	assert.Zero(t, allocs, "allocations per LockContext that waited for the lock")
+}

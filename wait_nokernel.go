@@ -19,10 +19,13 @@ type kernelWait struct{}
 
 func (*kernelWait) end(error) {}
 
-// Polling waits watch their context themselves: a Lock's watch stays
-// empty.
-type contextWatch struct{}
+// waiterToEnd returns the published wait for Close to end: none, ever.
+func (l *Lock) waiterToEnd() *kernelWait { return l.waiter }
 
-func (l *Lock) dropWatch() { l.watch = contextWatch{} }
+// Polling waits watch their context themselves and keep nothing from one
+// wait to the next.
+type ownerState struct{}
+
+func (l *Lock) dropWatch() { l.kept = ownerState{} }
 
 func (*Lock) waitInKernel(context.Context, mode) (bool, error) { return false, nil }
