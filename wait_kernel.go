@@ -207,15 +207,18 @@ func (w *kernelWait) wait(m mode) error {
 	return c.reason
 }
 
-// The canceller resends its interruption, backing off, until the call
-// returns: one lands before the waiter has entered the call now and then.
+// Where one interruption may not end the call (on Windows, one made before
+// the request finds nothing to cancel; on Linux, one that found no
+// descriptor to spare changed nothing), the canceller resends it, backing
+// off, until the call returns.
 const (
 	firstNudgeDelay = 20 * time.Microsecond
 	maxNudgeDelay   = 10 * time.Millisecond
 )
 
-// end cancels the wait, if it has not ended yet, with reason; it returns
-// once the blocking call has returned.
+// end cancels the wait, if it has not ended yet, with reason. It returns
+// once the blocking call has returned, or, where one interruption ends the
+// call for good (interruptEndsCall), once it has made one.
 func (w *kernelWait) end(reason error) {
 	c := &cancellation{reason: reason, returned: make(chan struct{}), interrupted: make(chan struct{}), quiet: make(chan struct{})}
 	if !w.cancel.CompareAndSwap(nil, c) || !w.state.CompareAndSwap(waiting, cancelling) {
@@ -223,8 +226,7 @@ func (w *kernelWait) end(reason error) {
 	}
 	defer close(c.quiet)
 	interrupted := false
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+	var t *time.Timer
 	for delay := firstNudgeDelay; ; delay = min(2*delay, maxNudgeDelay) {
 		if !interrupted && w.sys.interrupt() {
 			// Done with the descriptor: the waiter may go on as soon
@@ -234,7 +236,18 @@ func (w *kernelWait) end(reason error) {
 			close(c.interrupted)
 		}
 		w.sys.nudge()
-		t.Reset(delay)
+		if interrupted && interruptEndsCall {
+			// Not waiting for the call to return spares the waiter
+			// waking this goroutine between its return and the
+			// caller's.
+			return
+		}
+		if t == nil {
+			t = time.NewTimer(delay)
+			defer t.Stop()
+		} else {
+			t.Reset(delay)
+		}
 		select {
 		case <-c.returned:
 			if !interrupted {

@@ -40,6 +40,13 @@ import (
 // requests, which the runtime ignores.
 const lateNudgesAreHarmless = true
 
+// Once interrupt has pointed the descriptor at the dummy, one nudge ends the
+// call: a flock call that resolves the descriptor from then on locks the
+// dummy at once, and one that resolved it before is in the kernel, where
+// the signal wakes it or, if it has not slept yet, keeps it from sleeping;
+// its restart then resolves the dummy.
+const interruptEndsCall = true
+
 type sysWait struct {
 	d     descr
 	fd    int // the Lock's descriptor, on which the owner blocks

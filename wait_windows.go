@@ -28,6 +28,9 @@ import (
 // whatever synchronous I/O it does next.
 const lateNudgesAreHarmless = false
 
+// A cancel made before the request finds nothing to cancel.
+const interruptEndsCall = false
+
 type sysWait struct {
 	d      descr
 	handle windows.Handle // the Lock's handle
