@@ -69,7 +69,7 @@ func settleWaiter(inKernel bool, id string) error {
 // of about 1.1ms, the same as gofrs's 1ms poll period once rounded the
 // same way, so that the unlock would land at a fixed phase of the poll. (In
 // the library, the same rounding applies to the 20us resend timer of a
-// cancelled Linux wait.)
+// cancelled wait that one interruption did not end.)
 func pause(d time.Duration) {
 	ts := unix.NsecToTimespec(int64(d))
 	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
