@@ -14,9 +14,10 @@ package flock
 // its own. To interrupt it, the canceller keeps the open file description
 // on a spare descriptor, points the Lock's descriptor number at a private
 // dummy file with dup3, and sends the thread SIGURG (the runtime's
-// preemption signal, which needs no handler of ours) until flock returns:
-// the restarted call resolves the descriptor number again, locks the dummy,
-// and returns at once. The waiter then puts its description back. The grant
+// preemption signal, which needs no handler of ours) once: the restarted
+// call resolves the descriptor number again, locks the dummy, and returns
+// at once (see interruptEndsCall). The waiter then puts its description
+// back. The grant
 // path pays nothing for this; only a cancel duplicates a descriptor.
 //
 // That needs SIGURG to interrupt the thread: a handler must be installed
