@@ -30,13 +30,12 @@ func onLocalFS(fd int) bool {
 	return false
 }
 
-// flockNoWait makes a flock(2) call that cannot wait: LOCK_NB, or LOCK_UN.
-// On a local file system such a call returns at once, so it skips the
-// scheduler's bookkeeping for a system call that may block (RawSyscall);
-// that is a quarter of the cost of a TryLock and Unlock. On a network or
-// FUSE file system even these calls may wait for a server, so they go
-// through the scheduler like any other.
-func flockNoWait(d descr, how int) error {
+// flockTry makes a LOCK_NB flock(2) call. On a local file system it returns
+// at once, so it skips the scheduler's bookkeeping for a system call that
+// may block (RawSyscall), which raw unix.Flock pays. On a network or FUSE
+// file system even this call may wait for a server, so it goes through the
+// scheduler like any other. A release does not skip it; see unlockFd.
+func flockTry(d descr, how int) error {
 	if !d.local {
 		return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
 	}

@@ -52,11 +52,15 @@ var waitImpls = []impl{
 
 // spinImpls calibrate BenchmarkWaiterCPU: raw flock(2) made the way this
 // library waits, a LOCK_NB try first and the blocking call only if it fails,
-// with a given amount of CPU time spent in between.
+// with a given amount of CPU time spent in between, or with the calls that
+// cannot wait made without the scheduler's bookkeeping (RawSyscall), as this
+// library makes its LOCK_NB try on a local file system.
 var spinImpls = []impl{
-	{"raw-try", true, openRawTry(0)},
-	{"raw-try-spin-1us", true, openRawTry(time.Microsecond)},
-	{"raw-try-spin-3us", true, openRawTry(3 * time.Microsecond)},
+	{"raw-try", true, openRawTry(0, false, false)},
+	{"raw-try-spin-1us", true, openRawTry(time.Microsecond, false, false)},
+	{"raw-try-spin-3us", true, openRawTry(3*time.Microsecond, false, false)},
+	{"raw-try-rawsyscall-try", true, openRawTry(0, true, false)},
+	{"raw-try-rawsyscall-both", true, openRawTry(0, true, true)},
 }
 
 func implByName(name string) (impl, error) {
@@ -81,30 +85,52 @@ func (r raw) unlock() error { return flockRetry(int(r.f.Fd()), unix.LOCK_UN) }
 func (r raw) close() error  { return r.f.Close() }
 
 // rawTry is raw with a LOCK_NB try before the blocking call, and spin of
-// CPU time spent between a try that failed and the blocking call.
+// CPU time spent between a try that failed and the blocking call. With
+// skipTry, or skipUnlock, set, the try, or the LOCK_UN, skips the
+// scheduler's bookkeeping (RawSyscall).
 type rawTry struct {
 	raw
-	spin time.Duration
+	spin                time.Duration
+	skipTry, skipUnlock bool
 }
 
-func openRawTry(spin time.Duration) func(string) (contender, error) {
+func openRawTry(spin time.Duration, skipTry, skipUnlock bool) func(string) (contender, error) {
 	return func(path string) (contender, error) {
 		r, err := openRaw(path)
 		if err != nil {
 			return nil, err
 		}
-		return rawTry{r.(raw), spin}, nil
+		return rawTry{r.(raw), spin, skipTry, skipUnlock}, nil
 	}
 }
 
 func (r rawTry) lock() error {
 	fd := int(r.f.Fd())
-	if err := flockRetry(fd, unix.LOCK_EX|unix.LOCK_NB); err != unix.EWOULDBLOCK {
+	if err := r.flock(fd, unix.LOCK_EX|unix.LOCK_NB, r.skipTry); err != unix.EWOULDBLOCK {
 		return err
 	}
 	for start := time.Now(); time.Since(start) < r.spin; {
 	}
 	return flockRetry(fd, unix.LOCK_EX)
+}
+
+func (r rawTry) unlock() error { return r.flock(int(r.f.Fd()), unix.LOCK_UN, r.skipUnlock) }
+
+// flock makes a flock(2) call that cannot wait, as a RawSyscall if skip is
+// set.
+func (rawTry) flock(fd, how int, skip bool) error {
+	if !skip {
+		return flockRetry(fd, how)
+	}
+	for {
+		switch _, _, e := unix.RawSyscall(unix.SYS_FLOCK, uintptr(fd), uintptr(how), 0); e {
+		case 0:
+			return nil
+		case unix.EINTR:
+		default:
+			return e
+		}
+	}
 }
 
 // oursContext waits with LockContext on a context that can be cancelled

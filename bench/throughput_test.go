@@ -113,11 +113,13 @@ func summarizeThroughput(procs int) summary {
 
 // BenchmarkWaiterCPU calibrates BenchmarkThroughput: it runs its workload
 // with raw flock(2) as it is, with a LOCK_NB try before the blocking call,
-// and with 1 µs and 3 µs of CPU spent between a failed try and the blocking
-// call, at each -spin-procs count. This library spends such time there (it
-// checks that the wait can be interrupted and registers the context watch);
-// the ratios show what that costs a lock that several processes contend
-// for, apart from the library's own code.
+// with 1 µs and 3 µs of CPU spent between a failed try and the blocking
+// call, and with the try, or the try and the LOCK_UN, made as a RawSyscall,
+// at each -spin-procs count. This library spends such time there (it checks
+// that the wait can be interrupted and registers the context watch), and
+// makes its try that way on a local file system; the ratios show what that
+// costs a lock that several processes contend for, apart from the library's
+// own code.
 func BenchmarkWaiterCPU(b *testing.B) {
 	names := []string{"raw"}
 	for _, im := range spinImpls {
@@ -130,9 +132,11 @@ func BenchmarkWaiterCPU(b *testing.B) {
 			record(b, s, func(s *samples) []row {
 				var rows []row
 				what := map[string]string{
-					"raw-try":          "a LOCK_NB try first",
-					"raw-try-spin-1us": "a LOCK_NB try first and 1 µs of CPU between a failed try and the blocking call",
-					"raw-try-spin-3us": "a LOCK_NB try first and 3 µs of CPU between a failed try and the blocking call",
+					"raw-try":                 "a LOCK_NB try first",
+					"raw-try-spin-1us":        "a LOCK_NB try first and 1 µs of CPU between a failed try and the blocking call",
+					"raw-try-spin-3us":        "a LOCK_NB try first and 3 µs of CPU between a failed try and the blocking call",
+					"raw-try-rawsyscall-try":  "a LOCK_NB try first, made as a RawSyscall",
+					"raw-try-rawsyscall-both": "a LOCK_NB try first and LOCK_UN, both made as a RawSyscall",
 				}
 				for _, name := range names[1:] {
 					e := roundRatio(s.values(name, "ops/s"), s.values("raw", "ops/s"))
