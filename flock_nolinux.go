@@ -11,7 +11,7 @@ import "golang.org/x/sys/unix"
 // does.
 func onLocalFS(int) bool { return false }
 
-// flockTry makes a LOCK_NB flock(2) call.
-func flockTry(d descr, how int) error {
+// flockNoWait makes a flock(2) call that cannot wait: LOCK_NB, or LOCK_UN.
+func flockNoWait(d descr, how int) error {
 	return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
 }

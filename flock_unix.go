@@ -77,7 +77,7 @@ func how(m mode) int {
 // tryLockFd takes the lock without waiting; it returns ErrLocked when someone
 // else holds it.
 func tryLockFd(d descr, m mode) error {
-	err := flockTry(d, how(m)|unix.LOCK_NB)
+	err := flockNoWait(d, how(m)|unix.LOCK_NB)
 	if err == unix.EWOULDBLOCK {
 		return ErrLocked
 	}
@@ -105,19 +105,7 @@ func (e noFlockError) Error() string {
 
 func (e noFlockError) Unwrap() error { return e.errno }
 
-// unlockFd releases the lock. Unlike the try (flockTry), it goes through
-// the scheduler's bookkeeping, although it returns at once. A release wakes
-// the process waiting next, and the kernel may switch this thread out in its
-// favour on the way back from the call. In a RawSyscall the runtime takes
-// the goroutine to be running Go code; once it has been off the CPU for
-// 10 ms, the runtime sends the thread a preemption signal, which the thread
-// handles when it runs again. With 32 processes contending on 2 CPUs
-// (bench/BENCHMARKS.md), a release made as a RawSyscall doubled the
-// preemption signals per lock taken, and cost raw flock(2) 4 to 5% of its
-// throughput, where a try made so cost nothing.
-func unlockFd(d descr) error {
-	return ignoringEINTR(func() error { return unix.Flock(d.fd, unix.LOCK_UN) })
-}
+func unlockFd(d descr) error { return flockNoWait(d, unix.LOCK_UN) }
 
 func closeLockFile(f *os.File) error { return f.Close() }
 
