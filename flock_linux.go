@@ -40,10 +40,11 @@ func onLocalFS(fd int) bool {
 //
 // Skipping it has a cost where many processes contend on few CPUs: a
 // release that wakes a waiter may switch this thread out, and a goroutine
-// the runtime takes to be running Go code gets a preemption signal after
-// 10 ms. At 32 processes on 2 CPUs, a LOCK_UN through the scheduler gained
-// ours 0 to 5% of throughput, but lost 2 to 8% at 2 and 4 processes (one-off
-// builds, interleaved); so both calls skip it.
+// the runtime takes to be running Go code gets a preemption signal once it
+// has gone 10 ms without being rescheduled. At 32 processes on 2 CPUs, a
+// LOCK_UN through the scheduler gained ours 0 to 4% of throughput, but
+// lost 2 to 8% at 2 and 4 processes (one-off builds, interleaved); so both
+// calls skip it.
 func flockNoWait(d descr, how int) error {
 	if !d.local {
 		return ignoringEINTR(func() error { return unix.Flock(d.fd, how) })
