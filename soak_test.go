@@ -467,7 +467,7 @@ func (f *fleet) read(m *member) {
 		case <-f.quit:
 		}
 	}
-	err := m.p.cmd.Wait()
+	err := m.p.wait()
 	select {
 	case f.events <- event{m: m, exited: true, err: err}:
 	case <-f.quit:
