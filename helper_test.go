@@ -131,7 +131,8 @@ func launch(t *testing.T, argv []string, opts ...procOption) *proc {
 
 // startFailedInWine reports whether err is Wine's CreateProcess failing
 // with ERROR_INTERNAL_ERROR, as it did once in CI (at 280ede8) while the
-// soak test started its helpers. Such a start is tried again, at most three times in all, and logged.
+// soak test started its helpers. Such a start is tried again, at most
+// three times in all, and logged.
 func startFailedInWine(err error) bool {
 	const errorInternalError = 1359
 	var errno syscall.Errno
