@@ -12,10 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,16 +125,6 @@ func launch(t *testing.T, argv []string, opts ...procOption) *proc {
 		})
 		return p
 	}
-}
-
-// startFailedInWine reports whether err is Wine's CreateProcess failing
-// with ERROR_INTERNAL_ERROR, as it did once in CI (at 280ede8) while the
-// soak test started its helpers. Such a start is tried again, at most
-// three times in all, and logged.
-func startFailedInWine(err error) bool {
-	const errorInternalError = 1359
-	var errno syscall.Errno
-	return runtime.GOOS == "windows" && errors.As(err, &errno) && errno == errorInternalError
 }
 
 // startRole starts a helper process in role with args.

@@ -31,3 +31,6 @@ func requireReleasedByExit(t *testing.T, path string) {
 // skipUnlessOpenFilesCanBeReplaced skips nothing: Unix removes and renames
 // over open files (see lock_windows_test.go).
 func skipUnlessOpenFilesCanBeReplaced(*testing.T) {}
+
+// startFailedInWine reports false: Wine runs only Windows builds.
+func startFailedInWine(error) bool { return false }
