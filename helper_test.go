@@ -109,8 +109,7 @@ func launch(t *testing.T, argv []string, opts ...procOption) *proc {
 		stdout, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		if err := cmd.Start(); err != nil {
-			stdin.Close()
-			stdout.Close()
+			// Start has closed the pipes.
 			if tries < 3 && startFailedInWine(err) {
 				t.Logf("start %v: %v; trying again", argv, err)
 				continue
